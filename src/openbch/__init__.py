@@ -1,0 +1,3 @@
+"""openbch: an open-source Biosafety Clearing-House."""
+
+__version__ = "0.1.0"

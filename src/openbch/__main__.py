@@ -1,0 +1,3 @@
+from openbch.cli import main
+
+main()

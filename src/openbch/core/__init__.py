@@ -1,0 +1,1 @@
+"""Core value types shared by every layer: errors, multilingual text, actors."""

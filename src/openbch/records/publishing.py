@@ -1,0 +1,204 @@
+"""The one storage path for published revisions, for a single record or a bulk load alike.
+
+``write_revisions`` is called by services inside their transaction, after validation: it mints
+record numbers, writes the revision rows, the derived link and key rows, the change-log events
+and the audit entries. Nothing else writes these tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from openbch.core.actors import Actor
+from openbch.core.errors import Issue
+from openbch.identifiers.oecd import compact_key
+from openbch.records.audit import AuditEvent, append_audit
+from openbch.records.changelog import append_events
+from openbch.records.hashing import canonical_json
+from openbch.records.models import NumberCounter, Record, RecordKey, RecordLink, RecordState, Revision
+from openbch.records.rows import JsonText, insert_rows
+from openbch.recordtypes import RecordType
+from openbch.recordtypes.validate import parse_reference
+
+__all__ = ["PreparedRevision", "new_identifier", "write_revisions"]
+
+
+def new_identifier() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+@dataclass
+class PreparedRevision:
+    """A validated body about to become a published revision."""
+
+    record_type: RecordType
+    owner: str
+    body: dict[str, Any]
+    identifier: str
+    languages: list[str]
+    warnings: list[Issue] = field(default_factory=list)
+    source_key: str | None = None
+    #: the stored record when this is a new revision of it, else None
+    existing: Record | None = None
+    previous_hash: str = ""
+    hash: str = ""
+    #: the canonical JSON of ``body``: hashed, and stored as is
+    json: JsonText = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.json = JsonText(canonical_json(self.body))
+        if not self.hash:
+            self.hash = hashlib.sha256(self.json.encode("utf-8")).hexdigest()
+
+
+def _reserve_numbers(count: int) -> int:
+    """First of ``count`` consecutive record numbers; the caller holds the write lock."""
+    counter, _ = NumberCounter.objects.select_for_update().get_or_create(pk=1, defaults={"next_number": 1})
+    first = counter.next_number
+    if count:
+        NumberCounter.objects.filter(pk=1).update(next_number=first + count)
+    return first
+
+
+def _links(record_id: int, prepared: PreparedRevision) -> list[tuple[int, str, int, str, int | None]]:
+    rows = []
+    for f in prepared.record_type.reference_fields:
+        value = prepared.body.get(f.name)
+        items = value if isinstance(value, list) else [value] if value else []
+        for position, item in enumerate(items):
+            parsed = parse_reference(item.get("identifier", "")) if isinstance(item, dict) else None
+            if parsed:
+                rows.append((record_id, f.name, position, parsed[0], parsed[1]))
+    return rows
+
+
+def _keys(record_id: int, prepared: PreparedRevision) -> list[tuple[int, str, str]]:
+    rows = []
+    for f in prepared.record_type.fields.values():
+        if f.kind != "oecd_uid":
+            continue
+        value = prepared.body.get(f.name)
+        for text in value if isinstance(value, list) else [value] if value else []:
+            key = compact_key(text)
+            if key:
+                rows.append((record_id, "oecd", key))
+    return rows
+
+
+def _insert_records(records: list[Record]) -> None:
+    """Insert new records and set their primary keys (read back by identifier)."""
+    if not records:
+        return
+    fields = [
+        "identifier", "type", "owner", "number", "state", "revision", "source_key", "title", "instance",
+        "created_at", "updated_at", "first_published_at", "withdrawn_at", "withdrawn_reason",
+    ]  # fmt: skip
+    insert_rows(Record, fields, ([getattr(r, f) for f in fields] for r in records))
+    by_identifier = {r.identifier: r for r in records}
+    identifiers = list(by_identifier)
+    for start in range(0, len(identifiers), 900):
+        for pk, identifier in Record.objects.filter(identifier__in=identifiers[start : start + 900]).values_list(
+            "pk", "identifier"
+        ):
+            by_identifier[identifier].pk = pk
+            by_identifier[identifier]._state.adding = False
+
+
+def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.datetime) -> list[Record]:
+    """Publish ``items`` (new records or new revisions); the caller holds the write lock."""
+    need_number = [p for p in items if p.existing is None or p.existing.number is None]
+    next_number = _reserve_numbers(len(need_number))
+    records: list[Record] = []
+    new_records: list[Record] = []
+    changed_records: list[Record] = []
+    for prepared in items:
+        record = prepared.existing
+        title = prepared.record_type.title(prepared.body, "en")[:2000]
+        if record is None:
+            record = Record(
+                identifier=prepared.identifier,
+                type=prepared.record_type.code,
+                owner=prepared.owner,
+                source_key=prepared.source_key,
+                instance=settings.INSTANCE_ID,
+                created_at=at,
+                first_published_at=at,
+            )
+            new_records.append(record)
+        else:
+            changed_records.append(record)
+            if record.first_published_at is None:
+                record.first_published_at = at
+        if record.number is None:
+            record.number = next_number
+            next_number += 1
+        record.state = RecordState.PUBLISHED
+        record.revision += 1
+        record.title = title
+        record.updated_at = at
+        record.withdrawn_at = None
+        record.withdrawn_reason = ""
+        records.append(record)
+    _insert_records(new_records)
+    if changed_records:
+        Record.objects.bulk_update(
+            changed_records,
+            [
+                "number",
+                "state",
+                "revision",
+                "title",
+                "updated_at",
+                "first_published_at",
+                "withdrawn_at",
+                "withdrawn_reason",
+            ],
+            batch_size=2000,
+        )
+        changed_ids = [r.pk for r in changed_records]
+        RecordLink.objects.filter(source_id__in=changed_ids).delete()
+        RecordKey.objects.filter(record_id__in=changed_ids).delete()
+
+    warnings_of = [[w.as_dict() for w in p.warnings] for p in items]
+    insert_rows(
+        Revision,
+        ["record", "revision", "body", "content_hash", "languages", "warnings", "published_at", "published_by"],
+        (
+            (r.pk, r.revision, p.json, p.hash, p.languages, w, at, actor.name)
+            for r, p, w in zip(records, items, warnings_of, strict=True)
+        ),
+    )
+    insert_rows(
+        RecordLink,
+        ["source", "field", "position", "target_identifier", "target_revision"],
+        (row for r, p in zip(records, items, strict=True) for row in _links(r.pk, p)),
+    )
+    insert_rows(
+        RecordKey,
+        ["record", "kind", "value"],
+        (row for r, p in zip(records, items, strict=True) for row in _keys(r.pk, p)),
+    )
+    append_events((("published", r) for r in records), at=at)
+    append_audit(
+        actor,
+        (
+            AuditEvent(
+                action="record.published",
+                record_identifier=r.identifier,
+                record_uid=r.uid,
+                before_hash=p.previous_hash,
+                after_hash=p.hash,
+                details={"source_key": p.source_key} if p.source_key else {},
+            )
+            for r, p in zip(records, items, strict=True)
+        ),
+        at=at,
+    )
+    return records

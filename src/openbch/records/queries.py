@@ -1,0 +1,135 @@
+"""Reading published records: by record UID, by identifier, by OECD unique identifier, reverse links.
+
+Reads need no transaction and no permission check while only published records are served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from openbch.core.errors import BadRequestError, NotFoundError
+from openbch.identifiers.oecd import check as check_oecd_uid
+from openbch.identifiers.record_uid import parse_record_uid
+from openbch.records.models import Record, RecordKey, RecordLink, RecordState, Revision
+from openbch.recordtypes.validate import GUID
+
+__all__ = [
+    "PublishedRecord",
+    "find_lmos_by_oecd_uid",
+    "get_published",
+    "iter_published",
+    "latest_revisions",
+    "linking_records",
+]
+
+PUBLIC_STATES = (RecordState.PUBLISHED, RecordState.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class PublishedRecord:
+    record: Record
+    revision: Revision
+
+    @property
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.revision.body
+        return body
+
+    @property
+    def uid(self) -> str:
+        r = self.record
+        return f"BCH-{r.type}-{r.owner}-{r.number}-{self.revision.revision}"
+
+    def envelope(self) -> dict[str, Any]:
+        r = self.record
+        data: dict[str, Any] = {
+            "uid": self.uid,
+            "identifier": r.identifier,
+            "type": r.type,
+            "owner": r.owner,
+            "state": r.state,
+            "revision": self.revision.revision,
+            "latest_revision": r.revision,
+            "published_at": self.revision.published_at.isoformat(),
+            "first_published_at": r.first_published_at.isoformat() if r.first_published_at else None,
+            "languages": self.revision.languages,
+            "title": r.title,
+            "content_hash": self.revision.content_hash,
+        }
+        if r.state == RecordState.WITHDRAWN:
+            data["withdrawn"] = {
+                "at": r.withdrawn_at.isoformat() if r.withdrawn_at else None,
+                "reason": r.withdrawn_reason,
+            }
+        return data
+
+
+def get_published(reference: str, revision: int | None = None) -> PublishedRecord:
+    """A published (or withdrawn) record by record UID (4 or 5 parts) or by identifier (GUID)."""
+    text = reference.strip()
+    if GUID.match(text):
+        record = Record.objects.filter(identifier=text.upper(), state__in=PUBLIC_STATES).first()
+    else:
+        try:
+            uid = parse_record_uid(text)
+        except ValueError as exc:
+            raise BadRequestError(
+                f"{text[:80]!r} is not a record UID (BCH-TYPE-OWNER-NUMBER[-REVISION]): {exc}"
+            ) from None
+        record = Record.objects.filter(
+            number=uid.number, type=uid.type, owner=uid.owner, state__in=PUBLIC_STATES
+        ).first()
+        if revision is None:
+            revision = uid.revision
+    if record is None:
+        raise NotFoundError(f"no published record {text[:80]}")
+    wanted = revision or record.revision
+    found = Revision.objects.filter(record=record, revision=wanted).first()
+    if found is None:
+        raise NotFoundError(f"{text[:80]} has no revision {wanted} (latest is {record.revision})")
+    return PublishedRecord(record, found)
+
+
+def latest_revisions(records: Iterable[Record]) -> list[PublishedRecord]:
+    """The latest published revision of each record, in the order given, with one query."""
+    records = list(records)
+    wanted = {(r.pk, r.revision) for r in records}
+    revisions = {
+        (rev.record_id, rev.revision): rev
+        for rev in Revision.objects.filter(record__in=records)
+        if (rev.record_id, rev.revision) in wanted
+    }
+    return [PublishedRecord(r, revisions[(r.pk, r.revision)]) for r in records if (r.pk, r.revision) in revisions]
+
+
+def find_lmos_by_oecd_uid(text: str) -> list[Record]:
+    """LMO records whose unique identifier has the same compact key as ``text`` (any spelling)."""
+    verdict = check_oecd_uid(text)
+    if not verdict.compact:
+        return []
+    record_ids = RecordKey.objects.filter(kind="oecd", value=verdict.compact).values("record_id")
+    return list(Record.objects.filter(pk__in=record_ids, type="LMO", state__in=PUBLIC_STATES).order_by("number"))
+
+
+def linking_records(target: Record, *, types: Iterable[str] | None = None) -> dict[str, list[Record]]:
+    """Published records whose latest revision references ``target``, grouped by referencing field."""
+    links = RecordLink.objects.filter(target_identifier=target.identifier, source__state__in=PUBLIC_STATES)
+    if types is not None:
+        links = links.filter(source__type__in=list(types))
+    grouped: dict[str, list[Record]] = {}
+    for link in links.select_related("source").order_by("source__number"):
+        grouped.setdefault(link.field, []).append(link.source)
+    return grouped
+
+
+def iter_published(*, batch: int = 2000) -> Iterator[PublishedRecord]:
+    """Every published record's latest revision, in record-number order (index rebuilds, exports)."""
+    last = 0
+    while True:
+        records = list(Record.objects.filter(state=RecordState.PUBLISHED, pk__gt=last).order_by("pk")[:batch])
+        if not records:
+            return
+        yield from latest_revisions(records)
+        last = records[-1].pk

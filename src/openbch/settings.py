@@ -1,0 +1,129 @@
+"""Django settings: composition and configuration only; every value comes from the environment.
+
+| variable | default | meaning |
+|---|---|---|
+| OPENBCH_DATA_DIR | ./openbch-data | data folder: SQLite database, search index, secret key |
+| OPENBCH_DATABASE_URL | sqlite in the data folder | ``postgresql://user@host:port/name`` or ``sqlite:////abs/path.db`` |
+| OPENBCH_SECRET_KEY | generated once into the data folder | Django's secret key |
+| OPENBCH_DEBUG | 0 | Django debug pages (never in production) |
+| OPENBCH_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated host names |
+| OPENBCH_INSTANCE_ID | local | this instance's id, kept on its records when they federate |
+| OPENBCH_RECORD_TYPE_DIRS | (none) | extra folders of record-type definitions |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("OPENBCH_DATA_DIR", "openbch-data")).resolve()
+INDEX_DIR = DATA_DIR / "index"
+INSTANCE_ID = os.environ.get("OPENBCH_INSTANCE_ID", "local")
+
+
+def _secret_key() -> str:
+    if os.environ.get("OPENBCH_SECRET_KEY"):
+        return os.environ["OPENBCH_SECRET_KEY"]
+    path = DATA_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def database_from_url(url: str | None) -> dict[str, Any]:
+    """Translate ``OPENBCH_DATABASE_URL`` into a Django DATABASES entry."""
+    if not url:
+        return _sqlite(DATA_DIR / "openbch.sqlite3")
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return _sqlite(Path(unquote(parts.path)))
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "openbch",
+            "USER": unquote(parts.username or "postgres"),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "127.0.0.1",
+            "PORT": str(parts.port or 5432),
+            "CONN_MAX_AGE": 60,
+            "TEST": {"NAME": f"test_{unquote(parts.path.lstrip('/')) or 'openbch'}"},
+        }
+    raise ValueError(f"OPENBCH_DATABASE_URL: unsupported scheme {parts.scheme!r} (sqlite or postgresql)")
+
+
+def _sqlite(path: Path) -> dict[str, Any]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # IMMEDIATE: a writer takes the lock at BEGIN, so two writers queue instead of
+            # deadlocking on a read-to-write upgrade; WAL lets readers go on meanwhile.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
+                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000;"
+            ),
+        },
+        "TEST": {"NAME": str(path.with_name(f"test_{path.name}"))},
+    }
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("OPENBCH_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("OPENBCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+ALLOWED_HOSTS += ["testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "ninja",
+    "openbch.records",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "openbch.urls"
+WSGI_APPLICATION = "openbch.wsgi.application"
+DATABASES = {"default": database_from_url(os.environ.get("OPENBCH_DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("ar", "العربية"),
+    ("zh", "中文"),
+    ("en", "English"),
+    ("fr", "Français"),
+    ("ru", "Русский"),
+    ("es", "Español"),
+]
+USE_I18N = True
+TEMPLATES: list[dict[str, Any]] = []
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("OPENBCH_LOG_LEVEL", "WARNING")},
+}
