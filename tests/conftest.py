@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,30 @@ def shared_data() -> Path:
     if not path.exists():
         pytest.skip("../shared/data is not beside the repository")
     return path
+
+
+@pytest.fixture
+def bch() -> Iterator[Any]:
+    """The Python client talking HTTP to the app in process (WSGI), inside the test's transaction."""
+    import httpx
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from openbch.client import OpenBCHClient
+    from openbch.wsgi import application
+
+    def pep3333(environ: dict[str, Any], start_response: Any) -> Any:
+        # httpx's WSGITransport puts the decoded path into PATH_INFO as text; PEP 3333 wants its
+        # UTF-8 bytes as latin-1 text, as gunicorn does (else "Ø" arrives as "%D8")
+        environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
+        return application(environ, start_response)
+
+    # as Django's test client does: keep the test transaction's connection open across requests
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with OpenBCHClient("http://testserver", transport=httpx.WSGITransport(app=pep3333)) as client:
+            yield client
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

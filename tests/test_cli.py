@@ -66,6 +66,8 @@ def test_demo_from_an_empty_folder_serves_mon810_with_its_canadian_decisions(tmp
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+        if process.stdout:
+            process.stdout.close()
     # a second load of the same data changes nothing, and the audit chain holds
     again = run("load", "--demo", "--data-dir", str(tmp_path / "data"), env=env)
     assert again.returncode == 0, again.stderr

@@ -73,9 +73,7 @@ def ascii_fold(text: str) -> str:
 def load_catalogues() -> dict[str, dict[str, str]]:
     catalogues: dict[str, dict[str, str]] = {}
     for lang, locale in LOCALES.items():
-        translation = gettext.translation(
-            "iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True
-        )
+        translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True)
         catalogue = getattr(translation, "_catalog", {})
         catalogues[lang] = {k: v for k, v in catalogue.items() if isinstance(k, str) and k and v}
     return catalogues

@@ -9,6 +9,10 @@
 | OPENBCH_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated host names |
 | OPENBCH_INSTANCE_ID | local | this instance's id, kept on its records when they federate |
 | OPENBCH_RECORD_TYPE_DIRS | (none) | extra folders of record-type definitions |
+| OPENBCH_CACHE_URL | (per-process memory) | ``redis://host:port/db`` to share rate-limit counters between processes |
+| OPENBCH_RATE_LIMIT_PER_IP | 1200 | API requests per client IP per window |
+| OPENBCH_RATE_LIMIT_PER_KEY | 6000 | API requests per API key per window |
+| OPENBCH_RATE_LIMIT_WINDOW | 60 | rate-limit window, seconds |
 """
 
 from __future__ import annotations
@@ -86,12 +90,15 @@ ALLOWED_HOSTS += ["testserver"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.staticfiles",
     "ninja",
     "openbch.records",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "openbch.api.conventions.ApiConventionsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -113,7 +120,29 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 USE_I18N = True
-TEMPLATES: list[dict[str, Any]] = []
+TEMPLATES: list[dict[str, Any]] = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+STATIC_URL = "/static/"
+# static files (the API docs' Swagger UI, later the web UI) are served from the installed apps
+# by whitenoise, so no CDN is needed and the pages work offline and under a strict CSP
+WHITENOISE_USE_FINDERS = True
+
+OPENBCH_RATE_LIMIT_PER_IP = int(os.environ.get("OPENBCH_RATE_LIMIT_PER_IP", "1200"))
+OPENBCH_RATE_LIMIT_PER_KEY = int(os.environ.get("OPENBCH_RATE_LIMIT_PER_KEY", "6000"))
+OPENBCH_RATE_LIMIT_WINDOW = int(os.environ.get("OPENBCH_RATE_LIMIT_WINDOW", "60"))
+_cache_url = os.environ.get("OPENBCH_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url.startswith("redis://")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "openbch"}
+    )
+}
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -89,9 +89,11 @@ def test_bad_requests_get_problem_details(client: Client, path: str, status: int
 
 
 def test_oecd_identifier_check_route(client: Client) -> None:
-    data = client.get(f"/api/v1/identifiers/oecd/{quote('syn-000jg-2')}").json()
+    data = client.get(f"/api/v1/identifiers/oecd/{quote('SYN-ØØØJG-2')}").json()
     assert set(data) >= {"input", "canonical", "compact", "format_ok", "check_digit_ok", "components"}
     assert data["canonical"] == "SYN-ØØØJG-2" and data["check_digit_ok"] is False and data["format_ok"] is True
+    lower = client.get(f"/api/v1/identifiers/oecd/{quote('syn-000jg-2')}").json()
+    assert lower["canonical"] == "SYN-ØØØJG-2" and lower["compact"] == "SYN000JG2" and lower["format_ok"] is False
     stack = client.get(f"/api/v1/identifiers/oecd/{quote('MON-ØØ81Ø-6 x MON-ØØ6Ø3-6')}").json()
     assert [c["canonical"] for c in stack["components"]] == ["MON-ØØ81Ø-6", "MON-ØØ6Ø3-6"]
 

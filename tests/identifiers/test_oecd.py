@@ -20,13 +20,7 @@ from openbch.identifiers import (
     verifier_digit,
 )
 
-ORACLE = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "oecd-uid-oracle"
-    / "oecd_uid_verifier_cases.csv"
-)
+ORACLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "oecd-uid-oracle" / "oecd_uid_verifier_cases.csv"
 
 
 def _oracle_params() -> list[object]:
@@ -40,9 +34,7 @@ def _oracle_params() -> list[object]:
         ]
     with ORACLE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return [
-        pytest.param(row, id=f"{line:03d}:{row['uid_as_written']}") for line, row in enumerate(rows, start=2)
-    ]
+    return [pytest.param(row, id=f"{line:03d}:{row['uid_as_written']}") for line, row in enumerate(rows, start=2)]
 
 
 ORACLE_ROWS = _oracle_params()
@@ -81,9 +73,7 @@ def test_oracle_row(row: dict[str, str]) -> None:
 @pytest.mark.parametrize("row", ORACLE_ROWS)
 def test_oracle_conforming_variants_share_first_eight(row: dict[str, str]) -> None:
     """The oracle's "conforming variant" of a failing spelling is found by first_eight."""
-    variants = [
-        part.split(" [")[0].strip() for part in row["conforming_variant_seen"].split(" | ") if part.strip()
-    ]
+    variants = [part.split(" [")[0].strip() for part in row["conforming_variant_seen"].split(" | ") if part.strip()]
     for variant in variants:
         assert first_eight(variant) == first_eight(row["uid_as_written"])
         assert not same_registration(variant, row["uid_as_written"])

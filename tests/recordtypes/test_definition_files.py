@@ -15,14 +15,54 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS_DIR = ROOT / "src" / "openbch" / "recordtypes" / "definitions"
 VOCABULARIES_DIR = ROOT / "src" / "openbch" / "vocabularies" / "data"
 
-TOP_LEVEL_KEYS = {"code", "slug", "family", "version", "label", "label_plural", "title_fields",
-                  "fields", "export", "form"}
+TOP_LEVEL_KEYS = {
+    "code",
+    "slug",
+    "family",
+    "version",
+    "label",
+    "label_plural",
+    "title_fields",
+    "fields",
+    "export",
+    "form",
+}
 OPTIONAL_TOP_LEVEL_KEYS = {"rules"}
-FIELD_KEYS = {"name", "kind", "many", "label", "help", "required", "required_when", "recommended",
-              "recommended_when", "allowed_when", "vocabulary", "allow_other", "targets", "max_length",
-              "min", "max", "search", "facet"}
-KINDS = {"text", "mltext", "term", "reference", "link", "date", "integer", "number", "boolean", "email",
-         "oecd_uid", "dna_sequence", "construct"}
+FIELD_KEYS = {
+    "name",
+    "kind",
+    "many",
+    "label",
+    "help",
+    "required",
+    "required_when",
+    "recommended",
+    "recommended_when",
+    "allowed_when",
+    "vocabulary",
+    "allow_other",
+    "targets",
+    "max_length",
+    "min",
+    "max",
+    "search",
+    "facet",
+}
+KINDS = {
+    "text",
+    "mltext",
+    "term",
+    "reference",
+    "link",
+    "date",
+    "integer",
+    "number",
+    "boolean",
+    "email",
+    "oecd_uid",
+    "dna_sequence",
+    "construct",
+}
 SEARCH_MODES = {"text", "keyword", "identifier"}
 CONDITION_KEYS = ("required_when", "recommended_when", "allowed_when")
 NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]*$")
@@ -33,126 +73,287 @@ LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # The 13 types of record-format.md §5 and the fields other code relies on:
 # name -> (kind, many, required). `required` is True for `*` fields, None when §5 says nothing.
 CONTRACT: dict[str, tuple[str, str, dict[str, tuple[str, bool, bool | None]]]] = {
-    "lmo": ("LMO", "reference", {
-        "identity": ("mltext", False, None), "transformationEvent": ("text", False, True),
-        "hasUniqueIdentification": ("boolean", False, True), "uniqueIdentification": ("oecd_uid", False, None),
-        "tradeNames": ("text", True, None), "developers": ("reference", True, None),
-        "description": ("mltext", False, None), "recipientOrganisms": ("reference", True, True),
-        "genes": ("reference", True, True), "geneConstructs": ("construct", False, None),
-        "affectedGenes": ("reference", True, None), "techniqueUsed": ("term", True, None),
-        "traits": ("term", True, True), "commonUses": ("term", True, None), "isGeneEdited": ("boolean", False, None),
-        "detectionMethod": ("mltext", False, None), "detectionMethodLinks": ("link", True, None),
-        "relevantInformation": ("mltext", False, None), "relevantDocuments": ("link", True, None)}),
-    "genetic-element": ("GENE", "reference", {
-        "name": ("mltext", False, True), "abbreviation": ("text", False, True), "synonymNames": ("text", True, None),
-        "family": ("term", False, True), "isSynthetic": ("boolean", False, None),
-        "donorOrganisms": ("reference", True, None), "proteinName": ("mltext", False, None),
-        "biologicalFunction": ("mltext", False, None), "traits": ("term", True, None),
-        "genbankAccession": ("text", False, None), "relevantInformation": ("mltext", False, None),
-        "relevantDocuments": ("link", True, None)}),
-    "organism": ("ORGA", "reference", {
-        "scientificName": ("text", False, True), "commonNames": ("mltext", True, None), "kingdom": ("text", False, None),
-        "family": ("text", False, None), "genus": ("text", False, None), "species": ("text", False, None),
-        "organismType": ("term", False, None), "commonUses": ("term", True, None),
-        "relevantInformation": ("mltext", False, None)}),
-    "decision": ("DEC", "national", {
-        "government": ("term", False, True), "authorities": ("reference", True, True), "title": ("mltext", False, True),
-        "referenceNumber": ("text", False, None), "date": ("date", False, True),
-        "decisionTypes": ("term", True, True), "isAmendment": ("boolean", False, True),
-        "amendedRecords": ("reference", True, None), "modifiedOrganisms": ("reference", True, None),
-        "riskAssessments": ("reference", True, None), "uses": ("term", True, None),
-        "decisionResult": ("term", False, None), "conditions": ("mltext", False, None),
-        "reasons": ("mltext", False, None), "extensionPeriod": ("integer", False, None),
-        "documents": ("link", True, None), "expires": ("boolean", False, True),
-        "relevantInformation": ("mltext", False, None)}),
-    "national-risk-assessment": ("RA", "national", {
-        "government": ("term", False, True), "authorities": ("reference", True, None), "title": ("mltext", False, None),
-        "date": ("date", False, None), "modifiedOrganisms": ("reference", True, None), "scopes": ("term", True, None),
-        "documents": ("link", True, None)}),
-    "independent-risk-assessment": ("IRA", "reference", {
-        "organizations": ("reference", True, None), "title": ("mltext", False, None), "date": ("date", False, None),
-        "modifiedOrganisms": ("reference", True, None), "scopes": ("term", True, None),
-        "documents": ("link", True, None)}),
-    "detection-method": ("DM", "reference", {
-        "methodCode": ("text", False, True), "title": ("mltext", False, None), "methodType": ("term", False, True),
-        "methodFormat": ("term", False, None), "targetName": ("text", False, None),
-        "targetLmos": ("reference", True, None), "targetElements": ("reference", True, None),
-        "targetOrganisms": ("reference", True, None), "forwardPrimerName": ("text", False, None),
-        "forwardPrimer": ("dna_sequence", False, True), "reversePrimerName": ("text", False, None),
-        "reversePrimer": ("dna_sequence", False, True), "probeName": ("text", False, None),
-        "probe": ("dna_sequence", False, None), "ampliconSize": ("integer", False, None),
-        "amplicon": ("dna_sequence", False, None), "description": ("mltext", False, None),
-        "methodReference": ("text", False, None), "sourceDatabase": ("text", False, None),
-        "sourceUrl": ("link", False, None)}),
-    "detection-laboratory": ("LAB", "reference", {
-        "organization": ("reference", True, True), "services": ("term", True, True),
-        "detectionMethodTypes": ("term", True, True), "detectableLmos": ("reference", True, None),
-        "detectableGenes": ("reference", True, None), "certifications": ("mltext", False, None),
-        "relevantInformation": ("mltext", False, None)}),
-    "competent-authority": ("CNA", "national", {
-        "government": ("term", False, True), "name": ("mltext", False, True), "acronym": ("text", False, None),
-        "address": ("mltext", False, None), "city": ("mltext", False, True), "country": ("term", False, True),
-        "websites": ("link", True, None), "phones": ("text", True, None), "emails": ("email", True, None),
-        "responsibilities": ("mltext", False, True), "responsibleForAll": ("boolean", False, None),
-        "functions": ("term", True, None), "cpbOrganismTypes": ("term", True, None),
-        "contacts": ("reference", True, None), "relevantInformation": ("mltext", False, None)}),
-    "focal-point": ("NFP", "national", {
-        "government": ("term", False, True), "categories": ("term", True, True), "firstName": ("text", False, None),
-        "lastName": ("text", False, None), "designation": ("mltext", False, None),
-        "organization": ("mltext", False, True)}),
-    "contact": ("CON", "national", {
-        "government": ("term", False, True), "firstName": ("text", False, True), "lastName": ("text", False, True),
-        "organization": ("mltext", False, True), "country": ("term", False, True), "emails": ("email", True, True)}),
-    "organization": ("ORG", "reference", {
-        "name": ("mltext", False, True), "acronym": ("text", False, None), "organizationType": ("term", False, True),
-        "city": ("mltext", False, None), "country": ("term", False, True), "websites": ("link", True, None),
-        "emails": ("email", True, None), "phones": ("text", True, None)}),
-    "law": ("LAW", "national", {
-        "government": ("term", False, True), "title": ("mltext", False, True), "type": ("term", False, True),
-        "entryIntoForce": ("date", False, None), "documents": ("link", True, None),
-        "isAmendment": ("boolean", False, True), "amendedRecords": ("reference", True, None),
-        "authorities": ("reference", True, None), "cpbSubjectAreas": ("term", True, None),
-        "cpbOrganismTypes": ("term", True, None), "expires": ("boolean", False, True)}),
+    "lmo": (
+        "LMO",
+        "reference",
+        {
+            "identity": ("mltext", False, None),
+            "transformationEvent": ("text", False, True),
+            "hasUniqueIdentification": ("boolean", False, True),
+            "uniqueIdentification": ("oecd_uid", False, None),
+            "tradeNames": ("text", True, None),
+            "developers": ("reference", True, None),
+            "description": ("mltext", False, None),
+            "recipientOrganisms": ("reference", True, True),
+            "genes": ("reference", True, False),  # recommended: CFIA-only LMOs have no known elements
+            "geneConstructs": ("construct", False, None),
+            "affectedGenes": ("reference", True, None),
+            "techniqueUsed": ("term", True, None),
+            "traits": ("term", True, True),
+            "commonUses": ("term", True, None),
+            "isGeneEdited": ("boolean", False, None),
+            "detectionMethod": ("mltext", False, None),
+            "detectionMethodLinks": ("link", True, None),
+            "relevantInformation": ("mltext", False, None),
+            "relevantDocuments": ("link", True, None),
+        },
+    ),
+    "genetic-element": (
+        "GENE",
+        "reference",
+        {
+            "name": ("mltext", False, True),
+            "abbreviation": ("text", False, True),
+            "synonymNames": ("text", True, None),
+            "family": ("term", False, True),
+            "isSynthetic": ("boolean", False, None),
+            "donorOrganisms": ("reference", True, None),
+            "proteinName": ("mltext", False, None),
+            "biologicalFunction": ("mltext", False, None),
+            "traits": ("term", True, None),
+            "genbankAccession": ("text", False, None),
+            "relevantInformation": ("mltext", False, None),
+            "relevantDocuments": ("link", True, None),
+        },
+    ),
+    "organism": (
+        "ORGA",
+        "reference",
+        {
+            "scientificName": ("text", False, True),
+            "commonNames": ("mltext", True, None),
+            "kingdom": ("text", False, None),
+            "family": ("text", False, None),
+            "genus": ("text", False, None),
+            "species": ("text", False, None),
+            "organismType": ("term", False, None),
+            "commonUses": ("term", True, None),
+            "relevantInformation": ("mltext", False, None),
+        },
+    ),
+    "decision": (
+        "DEC",
+        "national",
+        {
+            "government": ("term", False, True),
+            "authorities": ("reference", True, True),
+            "title": ("mltext", False, True),
+            "referenceNumber": ("text", False, None),
+            "date": ("date", False, True),
+            "decisionTypes": ("term", True, True),
+            "isAmendment": ("boolean", False, True),
+            "amendedRecords": ("reference", True, None),
+            "modifiedOrganisms": ("reference", True, None),
+            "riskAssessments": ("reference", True, None),
+            "uses": ("term", True, None),
+            "decisionResult": ("term", False, None),
+            "conditions": ("mltext", False, None),
+            "reasons": ("mltext", False, None),
+            "extensionPeriod": ("integer", False, None),
+            "documents": ("link", True, None),
+            "expires": ("boolean", False, True),
+            "relevantInformation": ("mltext", False, None),
+        },
+    ),
+    "national-risk-assessment": (
+        "RA",
+        "national",
+        {
+            "government": ("term", False, True),
+            "authorities": ("reference", True, None),
+            "title": ("mltext", False, None),
+            "date": ("date", False, None),
+            "modifiedOrganisms": ("reference", True, None),
+            "scopes": ("term", True, None),
+            "documents": ("link", True, None),
+        },
+    ),
+    "independent-risk-assessment": (
+        "IRA",
+        "reference",
+        {
+            "organizations": ("reference", True, None),
+            "title": ("mltext", False, None),
+            "date": ("date", False, None),
+            "modifiedOrganisms": ("reference", True, None),
+            "scopes": ("term", True, None),
+            "documents": ("link", True, None),
+        },
+    ),
+    "detection-method": (
+        "DM",
+        "reference",
+        {
+            "methodCode": ("text", False, True),
+            "title": ("mltext", False, None),
+            "methodType": ("term", False, True),
+            "methodFormat": ("term", False, None),
+            "targetName": ("text", False, None),
+            "targetLmos": ("reference", True, None),
+            "targetElements": ("reference", True, None),
+            "targetOrganisms": ("reference", True, None),
+            "forwardPrimerName": ("text", False, None),
+            "forwardPrimer": ("dna_sequence", False, True),
+            "reversePrimerName": ("text", False, None),
+            "reversePrimer": ("dna_sequence", False, True),
+            "probeName": ("text", False, None),
+            "probe": ("dna_sequence", False, None),
+            "ampliconSize": ("integer", False, None),
+            "amplicon": ("dna_sequence", False, None),
+            "description": ("mltext", False, None),
+            "methodReference": ("text", False, None),
+            "sourceDatabase": ("text", False, None),
+            "sourceUrl": ("link", False, None),
+        },
+    ),
+    "detection-laboratory": (
+        "LAB",
+        "reference",
+        {
+            "organization": ("reference", True, True),
+            "services": ("term", True, True),
+            "detectionMethodTypes": ("term", True, True),
+            "detectableLmos": ("reference", True, None),
+            "detectableGenes": ("reference", True, None),
+            "certifications": ("mltext", False, None),
+            "relevantInformation": ("mltext", False, None),
+        },
+    ),
+    "competent-authority": (
+        "CNA",
+        "national",
+        {
+            "government": ("term", False, True),
+            "name": ("mltext", False, True),
+            "acronym": ("text", False, None),
+            "address": ("mltext", False, None),
+            "city": ("mltext", False, True),
+            "country": ("term", False, True),
+            "websites": ("link", True, None),
+            "phones": ("text", True, None),
+            "emails": ("email", True, None),
+            "responsibilities": ("mltext", False, True),
+            "responsibleForAll": ("boolean", False, None),
+            "functions": ("term", True, None),
+            "cpbOrganismTypes": ("term", True, None),
+            "contacts": ("reference", True, None),
+            "relevantInformation": ("mltext", False, None),
+        },
+    ),
+    "focal-point": (
+        "NFP",
+        "national",
+        {
+            "government": ("term", False, True),
+            "categories": ("term", True, True),
+            "firstName": ("text", False, None),
+            "lastName": ("text", False, None),
+            "designation": ("mltext", False, None),
+            "organization": ("mltext", False, True),
+        },
+    ),
+    "contact": (
+        "CON",
+        "national",
+        {
+            "government": ("term", False, True),
+            "firstName": ("text", False, True),
+            "lastName": ("text", False, True),
+            "organization": ("mltext", False, True),
+            "country": ("term", False, True),
+            "emails": ("email", True, True),
+        },
+    ),
+    "organization": (
+        "ORG",
+        "reference",
+        {
+            "name": ("mltext", False, True),
+            "acronym": ("text", False, None),
+            "organizationType": ("term", False, True),
+            "city": ("mltext", False, None),
+            "country": ("term", False, True),
+            "websites": ("link", True, None),
+            "emails": ("email", True, None),
+            "phones": ("text", True, None),
+        },
+    ),
+    "law": (
+        "LAW",
+        "national",
+        {
+            "government": ("term", False, True),
+            "title": ("mltext", False, True),
+            "type": ("term", False, True),
+            "entryIntoForce": ("date", False, None),
+            "documents": ("link", True, None),
+            "isAmendment": ("boolean", False, True),
+            "amendedRecords": ("reference", True, None),
+            "authorities": ("reference", True, None),
+            "cpbSubjectAreas": ("term", True, None),
+            "cpbOrganismTypes": ("term", True, None),
+            "expires": ("boolean", False, True),
+        },
+    ),
 }
 
 # Vocabulary / target names given in §5 for contract fields.
 CONTRACT_VOCABULARIES = {
-    ("lmo", "techniqueUsed"): "techniques", ("lmo", "traits"): "lmo-traits", ("lmo", "commonUses"): "common-uses",
-    ("genetic-element", "family"): "element-categories", ("genetic-element", "traits"): "lmo-traits",
-    ("organism", "organismType"): "organism-types", ("organism", "commonUses"): "common-uses",
-    ("decision", "decisionTypes"): "decision-types", ("decision", "uses"): "ffp-uses",
-    ("decision", "decisionResult"): "decision-results", ("national-risk-assessment", "scopes"): "ra-scopes",
+    ("lmo", "techniqueUsed"): "techniques",
+    ("lmo", "traits"): "lmo-traits",
+    ("lmo", "commonUses"): "common-uses",
+    ("genetic-element", "family"): "element-categories",
+    ("genetic-element", "traits"): "lmo-traits",
+    ("organism", "organismType"): "organism-types",
+    ("organism", "commonUses"): "common-uses",
+    ("decision", "decisionTypes"): "decision-types",
+    ("decision", "uses"): "ffp-uses",
+    ("decision", "decisionResult"): "decision-results",
+    ("national-risk-assessment", "scopes"): "ra-scopes",
     ("independent-risk-assessment", "scopes"): "ra-scopes",
     ("detection-method", "methodType"): "detection-method-types",
     ("detection-method", "methodFormat"): "detection-method-formats",
     ("detection-laboratory", "services"): "lab-services",
     ("detection-laboratory", "detectionMethodTypes"): "detection-method-types",
-    ("competent-authority", "country"): "countries", ("competent-authority", "functions"): "subject-areas",
+    ("competent-authority", "country"): "countries",
+    ("competent-authority", "functions"): "subject-areas",
     ("competent-authority", "cpbOrganismTypes"): "organism-types",
-    ("focal-point", "categories"): "focal-point-categories", ("contact", "country"): "countries",
-    ("organization", "organizationType"): "organization-types", ("organization", "country"): "countries",
-    ("law", "type"): "law-types", ("law", "cpbSubjectAreas"): "subject-areas",
+    ("focal-point", "categories"): "focal-point-categories",
+    ("contact", "country"): "countries",
+    ("organization", "organizationType"): "organization-types",
+    ("organization", "country"): "countries",
+    ("law", "type"): "law-types",
+    ("law", "cpbSubjectAreas"): "subject-areas",
     ("law", "cpbOrganismTypes"): "organism-types",
 }
 CONTRACT_TARGETS = {
-    ("lmo", "developers"): {"ORG", "CON"}, ("lmo", "recipientOrganisms"): {"ORGA", "LMO"},
-    ("lmo", "genes"): {"GENE"}, ("lmo", "affectedGenes"): {"GENE"},
-    ("genetic-element", "donorOrganisms"): {"ORGA"}, ("decision", "authorities"): {"CNA"},
-    ("decision", "amendedRecords"): {"DEC"}, ("decision", "modifiedOrganisms"): {"LMO"},
-    ("decision", "riskAssessments"): {"RA"}, ("independent-risk-assessment", "organizations"): {"ORG"},
-    ("detection-method", "targetLmos"): {"LMO"}, ("detection-method", "targetElements"): {"GENE"},
-    ("detection-method", "targetOrganisms"): {"ORGA"}, ("detection-laboratory", "organization"): {"ORG"},
-    ("detection-laboratory", "detectableLmos"): {"LMO"}, ("detection-laboratory", "detectableGenes"): {"GENE"},
-    ("competent-authority", "contacts"): {"CON"}, ("law", "amendedRecords"): {"LAW"},
+    ("lmo", "developers"): {"ORG", "CON"},
+    ("lmo", "recipientOrganisms"): {"ORGA", "LMO"},
+    ("lmo", "genes"): {"GENE"},
+    ("lmo", "affectedGenes"): {"GENE"},
+    ("genetic-element", "donorOrganisms"): {"ORGA"},
+    ("decision", "authorities"): {"CNA"},
+    ("decision", "amendedRecords"): {"DEC"},
+    ("decision", "modifiedOrganisms"): {"LMO"},
+    ("decision", "riskAssessments"): {"RA"},
+    ("independent-risk-assessment", "organizations"): {"ORG"},
+    ("detection-method", "targetLmos"): {"LMO"},
+    ("detection-method", "targetElements"): {"GENE"},
+    ("detection-method", "targetOrganisms"): {"ORGA"},
+    ("detection-laboratory", "organization"): {"ORG"},
+    ("detection-laboratory", "detectableLmos"): {"LMO"},
+    ("detection-laboratory", "detectableGenes"): {"GENE"},
+    ("competent-authority", "contacts"): {"CON"},
+    ("law", "amendedRecords"): {"LAW"},
     ("law", "authorities"): {"CNA"},
 }
 
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _load_definitions() -> dict[str, dict]:
-    return {path.stem: json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted(DEFINITIONS_DIR.glob("*.json"))}
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(DEFINITIONS_DIR.glob("*.json"))}
 
 
 DEFINITIONS = _load_definitions() if DEFINITIONS_DIR.is_dir() else {}
@@ -208,6 +409,7 @@ def _all_conditions(defn: dict):
 
 
 # --------------------------------------------------------------------------- tests
+
 
 def test_definitions_folder_holds_the_section5_types():
     assert DEFINITIONS_DIR.is_dir(), f"missing {DEFINITIONS_DIR}"
@@ -277,12 +479,16 @@ def test_fields(slug):
             errors.append(f"{where}: targets only for reference/construct fields")
         if kind == "construct" and f.get("many"):
             errors.append(f"{where}: a construct is already a list; no 'many'")
-        if "max_length" in f and (kind not in {"text", "mltext"} or not isinstance(f["max_length"], int)
-                                  or f["max_length"] < 1):
+        if "max_length" in f and (
+            kind not in {"text", "mltext"} or not isinstance(f["max_length"], int) or f["max_length"] < 1
+        ):
             errors.append(f"{where}: max_length only for text/mltext, a positive integer")
         for bound in ("min", "max"):
-            if bound in f and (kind not in {"integer", "number"} or isinstance(f[bound], bool)
-                               or not isinstance(f[bound], (int, float))):
+            if bound in f and (
+                kind not in {"integer", "number"}
+                or isinstance(f[bound], bool)
+                or not isinstance(f[bound], (int, float))
+            ):
                 errors.append(f"{where}: {bound} only for integer/number fields, a number")
         if "search" in f and f["search"] not in SEARCH_MODES:
             errors.append(f"{where}: search must be one of {sorted(SEARCH_MODES)}")
@@ -295,8 +501,13 @@ def test_fields(slug):
 def test_term_vocabularies_exist(slug):
     if not VOCABULARIES_DIR.is_dir():
         pytest.skip("src/openbch/vocabularies/data does not exist yet")
-    missing = sorted({f"{f['name']} -> {f['vocabulary']}" for f in DEFINITIONS[slug]["fields"]
-                      if f.get("kind") == "term" and not (VOCABULARIES_DIR / f"{f['vocabulary']}.json").is_file()})
+    missing = sorted(
+        {
+            f"{f['name']} -> {f['vocabulary']}"
+            for f in DEFINITIONS[slug]["fields"]
+            if f.get("kind") == "term" and not (VOCABULARIES_DIR / f"{f['vocabulary']}.json").is_file()
+        }
+    )
     assert not missing, f"vocabulary files missing: {missing}"
 
 
@@ -418,8 +629,10 @@ def test_section5_contract(slug):
 def test_decision_conditional_rules():
     """The §2.5 decision rules that other code relies on are encoded as data."""
     fields = _fields(DEFINITIONS["decision"])
-    assert fields["modifiedOrganisms"]["required_when"] == {"field": "decisionTypes",
-                                                            "in": ["8.1", "8.2", "8.3", "8.4", "8.5"]}
+    assert fields["modifiedOrganisms"]["required_when"] == {
+        "field": "decisionTypes",
+        "in": ["8.1", "8.2", "8.3", "8.4", "8.5"],
+    }
     assert set(fields["modifiedOrganisms"]["allowed_when"]["in"]) == {"8.1", "8.2", "8.3", "8.4", "8.5", "8.7", "8.9"}
     assert "required" not in fields["riskAssessments"] and "required_when" not in fields["riskAssessments"]
     assert set(fields["riskAssessments"]["recommended_when"]["in"]) == {"8.1", "8.2-domestic-use", "8.3"}
@@ -427,9 +640,11 @@ def test_decision_conditional_rules():
     assert fields["extensionPeriod"]["required_when"] == {"field": "decisionResult", "in": ["extension-of-period"]}
     assert fields["amendedRecords"]["required_when"] == {"field": "isAmendment", "equals": True}
     rules = DEFINITIONS["decision"]["rules"]
-    assert any(r["when"] == {"field": "decisionTypes", "in": ["8.7"]}
-               and set(r.get("require_one_of", [])) == {"modifiedOrganisms", "otherTransboundryInformation"}
-               for r in rules)
+    assert any(
+        r["when"] == {"field": "decisionTypes", "in": ["8.7"]}
+        and set(r.get("require_one_of", [])) == {"modifiedOrganisms", "otherTransboundryInformation"}
+        for r in rules
+    )
 
 
 def test_lmo_unique_identifier_condition():

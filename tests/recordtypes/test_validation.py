@@ -154,7 +154,10 @@ def test_oecd_identifier_check_digit_is_a_warning_not_an_error() -> None:
     registered_but_failing = validate(record_type, {**base, "uniqueIdentification": "SYN-ØØØJG-2"}, owner="SCBD")
     assert registered_but_failing.errors == []
     assert "check_digit" in {w.code for w in registered_but_failing.warnings}
-    garbage = validate(record_type, {**base, "uniqueIdentification": "not available"}, owner="SCBD")
+    short = validate(record_type, {**base, "uniqueIdentification": "DP-32138-1"}, owner="SCBD")
+    assert short.errors == []
+    assert ("/uniqueIdentification", "identifier_format") in codes(short.warnings)
+    garbage = validate(record_type, {**base, "uniqueIdentification": "–– ––"}, owner="SCBD")
     assert ("/uniqueIdentification", "invalid_identifier") in codes(garbage.errors)
 
 
@@ -195,3 +198,18 @@ def test_links_must_be_http() -> None:
     found = codes(validate(get_record_type("DEC"), body, owner="CA").errors)
     assert ("/documents/0/url", "invalid_url") in found
     assert ("/documents/1/url", "invalid_url") not in found
+
+
+def test_json_schema_is_derived_from_the_definition() -> None:
+    from openbch.recordtypes import record_types
+    from openbch.recordtypes.schema import json_schema
+
+    for record_type in record_types().values():
+        schema = json_schema(record_type)
+        assert set(schema["properties"]) == set(record_type.fields)
+        assert set(schema["required"]) == {f.name for f in record_type.fields.values() if f.required}
+    decision_schema = json_schema(get_record_type("DEC"))
+    types = decision_schema["properties"]["decisionTypes"]
+    assert types["type"] == "array"
+    assert {"8.1", "8.2-domestic-use", "other"} <= set(types["items"]["properties"]["identifier"]["enum"])
+    assert "x-openbch-required-when" in decision_schema["properties"]["modifiedOrganisms"]

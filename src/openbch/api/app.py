@@ -2,7 +2,10 @@
 
 from ninja import NinjaAPI
 
+from openbch.api.catalogue import router as catalogue
+from openbch.api.changes import router as changes
 from openbch.api.errors import install_error_handlers
+from openbch.api.records import router as records
 from openbch.api.v1 import router as v1
 
 api = NinjaAPI(
@@ -13,3 +16,6 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/v1", v1)
+api.add_router("/v1", records)
+api.add_router("/v1", catalogue)
+api.add_router("/v1", changes)

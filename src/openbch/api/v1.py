@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Schema
 
 from openbch.api.language import requested_language
 from openbch.api.schemas import ApiRoot, OecdUidCheckOut, Problem
 from openbch.identifiers.oecd import check as check_oecd_uid
 from openbch.records.lmo_profile import lmo_profile
-from openbch.records.queries import get_published
 
 __all__ = ["API_FEATURE_LEVEL", "router"]
 
-#: bumped on every change of the API; each level is described in docs/api-changelog.md
+#: bumped on every change of the API; each level is described in api/changelog.md (served at /api/v1/changelog)
 API_FEATURE_LEVEL = 1
 
 router = Router()
-ERRORS = {400: Problem, 404: Problem}
+ERRORS: dict[int, Any] = {400: Problem, 404: Problem, 429: Problem}
 
 
-@router.get("/", response=ApiRoot, summary="API root: version and feature level")
+@router.get("/", response={200: ApiRoot, 429: Problem}, summary="API root: version and feature level")
 def root(request: HttpRequest) -> dict[str, Any]:
     from openbch import __version__
 
@@ -31,7 +31,16 @@ def root(request: HttpRequest) -> dict[str, Any]:
         "version": __version__,
         "links": {
             "records": "/api/v1/records/{uid}",
+            "revisions": "/api/v1/records/{uid}/revisions",
+            "diff": "/api/v1/records/{uid}/diff?from_revision=1&to_revision=2",
+            "referenced_by": "/api/v1/records/{uid}/referenced-by",
             "lmos": "/api/v1/lmos/{unique_identifier}",
+            "search": "/api/v1/search",
+            "export": "/api/v1/export?type=LMO&format=csv",
+            "changes": "/api/v1/changes?after=0",
+            "vocabularies": "/api/v1/vocabularies",
+            "record_types": "/api/v1/record-types",
+            "changelog": "/api/v1/changelog",
             "oecd_identifier_check": "/api/v1/identifiers/oecd/{text}",
             "openapi": "/api/openapi.json",
             "docs": "/api/docs",
@@ -39,12 +48,16 @@ def root(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/records/{uid}", response={200: dict[str, Any], **ERRORS}, summary="A published record by UID")
-def get_record(request: HttpRequest, uid: str, revision: int | None = None) -> dict[str, Any]:
-    """``uid``: a record UID with or without revision (``BCH-LMO-SCBD-12-1``, ``BCH-LMO-SCBD-12``) or
-    the record identifier (GUID). Without a revision the latest is returned."""
-    found = get_published(uid, revision)
-    return {**found.envelope(), "body": found.body}
+class ChangelogOut(Schema):
+    api_feature_level: int
+    changelog: str
+
+
+@router.get("/changelog", response={200: ChangelogOut, 429: Problem}, summary="What changed in the API, by feature level")
+def changelog(request: HttpRequest) -> dict[str, Any]:
+    """The API changelog (Markdown): one section per ``API_FEATURE_LEVEL``."""
+    text = (resources.files("openbch.api") / "changelog.md").read_text(encoding="utf-8")
+    return {"api_feature_level": API_FEATURE_LEVEL, "changelog": text}
 
 
 @router.get(

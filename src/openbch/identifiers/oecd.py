@@ -312,8 +312,6 @@ def check(text: str) -> OecdUidCheck:
         check_digit_ok=check_digit_ok,
         components=components,
         warnings=tuple(
-            f"{_quote(component.input)}: {warning}"
-            for component in components
-            for warning in component.warnings
+            f"{_quote(component.input)}: {warning}" for component in components for warning in component.warnings
         ),
     )

@@ -112,9 +112,7 @@ class RecordUid:
 
 def _parse_count(name: str, text: str) -> int:
     if not _NUMBER.fullmatch(text):
-        raise ValueError(
-            f"{name} must be a positive whole number (1-18 digits, no leading zero), got {text!r}"
-        )
+        raise ValueError(f"{name} must be a positive whole number (1-18 digits, no leading zero), got {text!r}")
     return int(text)
 
 

@@ -32,14 +32,13 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 
         return datetime_value
     if kind == "JSONField":
+        on_postgresql = connection.vendor == "postgresql"
+        if on_postgresql:
+            from psycopg.types.json import Jsonb
 
         def json_value(value: Any) -> Any:
             if isinstance(value, JsonText):
-                if connection.vendor == "postgresql":
-                    from psycopg.types.json import Jsonb
-
-                    return Jsonb(value, dumps=str)
-                return str(value)
+                return Jsonb(value, dumps=str) if on_postgresql else str(value)
             return field.get_db_prep_save(value, connection)
 
         return json_value

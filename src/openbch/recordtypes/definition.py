@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from openbch.core.errors import NotFoundError
@@ -85,6 +86,15 @@ class RecordType:
     export: tuple[str, ...]
     form: tuple[Mapping[str, Any], ...]
     raw: Mapping[str, Any]
+
+    @cached_property
+    def requirement_fields(self) -> tuple[FieldDef, ...]:
+        """Fields that are, or may become, mandatory or recommended (checked even when absent)."""
+        return tuple(
+            f
+            for f in self.fields.values()
+            if f.required or f.required_when is not None or f.recommended or f.recommended_when is not None
+        )
 
     @property
     def is_national(self) -> bool:

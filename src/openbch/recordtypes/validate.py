@@ -211,8 +211,11 @@ class _Checker:
             return
         self._string_content(f, value, path)
         verdict = check_oecd_uid(value)
-        if verdict.check_digit_ok is None:
-            self.soft(path, "invalid_identifier", f"{value[:80]!r} is not an OECD unique identifier (AAA-EEEEE-V)")
+        if not verdict.compact:
+            self.soft(path, "invalid_identifier", f"{value[:80]!r} is not an identifier (no letters or digits)")
+        elif verdict.check_digit_ok is None:
+            # the BCH has registered a few identifiers of another length (DP-32138-1): keep, but say so
+            self.warn(path, "identifier_format", f"{value[:80]!r} is not of the OECD form AAA-EEEEE-V")
         elif not verdict.check_digit_ok:
             # a warning, never a rejection: registered identifiers such as SYN-ØØØJG-2 fail the check
             self.warn(path, "check_digit", f"{value}: " + "; ".join(verdict.warnings or ("check digit mismatch",)))
@@ -268,29 +271,31 @@ def validate(
         checker.error("", "invalid_type", "a record body is a JSON object")
         return checker.result
     fields = record_type.fields
-    for name in body:
-        if name not in fields:
+    for name, value in body.items():
+        f = fields.get(name)
+        if f is None:
             checker.error(f"/{name}", "unknown_field", f"{record_type.code} has no field {name!r}")
-    for f in fields.values():
-        value = body.get(f.name)
-        path = f"/{f.name}"
-        present = _present(value)
-        if present:
-            if f.allowed_when is not None and not f.allowed_when(body):
-                checker.soft(path, "not_allowed", f"{f.name} does not apply in this context")
-            check = _CHECKS[f.kind]
-            if f.many:
-                if not isinstance(value, list):
-                    checker.error(path, "invalid_type", f"{f.name} must be a list")
-                else:
-                    for i, item in enumerate(value):
-                        check(checker, f, item, f"{path}/{i}")
-            else:
-                check(checker, f, value, path)
-        elif f.required or (f.required_when is not None and f.required_when(body)):
-            checker.soft(path, "required", f"{f.label_in('en')} ({f.name}) is mandatory")
+            continue
+        if not _present(value):
+            continue
+        path = f"/{name}"
+        if f.allowed_when is not None and not f.allowed_when(body):
+            checker.soft(path, "not_allowed", f"{f.name} does not apply in this context")
+        check = _CHECKS[f.kind]
+        if not f.many:
+            check(checker, f, value, path)
+        elif not isinstance(value, list):
+            checker.error(path, "invalid_type", f"{f.name} must be a list")
+        else:
+            for i, item in enumerate(value):
+                check(checker, f, item, f"{path}/{i}")
+    for f in record_type.requirement_fields:
+        if _present(body.get(f.name)):
+            continue
+        if f.required or (f.required_when is not None and f.required_when(body)):
+            checker.soft(f"/{f.name}", "required", f"{f.label_in('en')} ({f.name}) is mandatory")
         elif f.recommended or (f.recommended_when is not None and f.recommended_when(body)):
-            checker.warn(path, "recommended", f"{f.label_in('en')} ({f.name}) should be given")
+            checker.warn(f"/{f.name}", "recommended", f"{f.label_in('en')} ({f.name}) should be given")
     for rule in record_type.rules:
         if not rule.when(body):
             continue

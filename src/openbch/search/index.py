@@ -150,7 +150,7 @@ def update() -> int:
     seq = int(meta["last_seq"])
     while events := events_after(seq, 1000):
         for event in events:
-            writer.delete_documents("identifier", event.record.identifier)
+            writer.delete_documents_by_term("identifier", event.record.identifier)
             if event.record.state == RecordState.PUBLISHED:
                 for item in latest_revisions([event.record]):
                     writer.add_document(document_for(item))

@@ -1,0 +1,67 @@
+"""The change feed: the change log as JSON, so a consumer can mirror the clearing-house incrementally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from openbch.api.schemas import Problem
+from openbch.records.changelog import events_after, last_seq
+
+__all__ = ["router"]
+
+router = Router(tags=["changes"])
+
+
+class ChangeOut(Schema):
+    seq: int
+    at: str
+    kind: str
+    uid: str
+    identifier: str
+    type: str
+    owner: str
+    revision: int
+    href: str
+
+
+class ChangesOut(Schema):
+    changes: list[ChangeOut]
+    last_seq: int
+    next: str | None
+
+
+class ChangesParams(Schema):
+    after: int = Field(0, ge=0, description="the last sequence number the consumer has processed")
+    limit: int = Field(500, ge=1, le=5000)
+
+
+@router.get("/changes", response={200: ChangesOut, 400: Problem, 429: Problem}, summary="The change feed")
+def changes(request: HttpRequest, params: Query[ChangesParams]) -> dict[str, Any]:
+    """Events after ``after`` in sequence order. Store the ``seq`` of the last event you processed and
+    ask again with ``after=`` it; an empty ``changes`` list means you are up to date. ``next`` is the URL
+    of the following page while more events exist. Kinds: ``published`` (a new revision: fetch
+    ``href``), ``withdrawn``."""
+    events = events_after(params.after, params.limit)
+    head = last_seq()
+    last = events[-1].seq if events else params.after
+    return {
+        "changes": [
+            {
+                "seq": e.seq,
+                "at": e.at.isoformat(),
+                "kind": e.kind,
+                "uid": e.uid,
+                "identifier": e.record.identifier,
+                "type": e.type,
+                "owner": e.owner,
+                "revision": e.revision,
+                "href": f"/api/v1/records/{e.uid}",
+            }
+            for e in events
+        ],
+        "last_seq": head,
+        "next": f"/api/v1/changes?after={last}&limit={params.limit}" if last < head else None,
+    }

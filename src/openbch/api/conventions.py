@@ -1,0 +1,117 @@
+"""HTTP conventions shared by every API route: ETags, CORS for reads, rate limits, request ids.
+
+Rate limits: a fixed window per client IP on every API request, plus one per API key when a
+request carries one (``Authorization: Bearer …`` or ``X-API-Key``). Counters live in Django's
+cache: per process by default; set ``OPENBCH_CACHE_URL=redis://127.0.0.1:6379/1`` to share them
+between server processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from openbch.api.errors import problem_response
+
+__all__ = ["ApiConventionsMiddleware", "etag_matches", "not_modified"]
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Retry-After, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining",
+}
+
+
+def etag_matches(request: HttpRequest, etag: str) -> bool:
+    """True when the client's If-None-Match names ``etag`` (weak comparison, as RFC 9110 says for GET)."""
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(candidate.strip().removeprefix("W/") == bare for candidate in header.split(","))
+
+
+def not_modified(etag: str) -> HttpResponse:
+    response = HttpResponse(status=304)
+    response["ETag"] = etag
+    return response
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "") or "unknown")
+
+
+def _api_key(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("X-API-Key", "")
+    if not token:
+        return None
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _hit(bucket: str, limit: int, window: int) -> tuple[bool, int, int]:
+    """Count one request in ``bucket``; (allowed, remaining, seconds until the window resets)."""
+    now = int(time.time())
+    start = now - now % window
+    key = f"openbch:rl:{bucket}:{start}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: start the window again
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return count <= limit, max(0, limit - count), start + window - now
+
+
+class ApiConventionsMiddleware:
+    """Applies to ``/api/`` paths only; the rest of the site has its own rules."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        request_id = uuid.uuid4().hex
+        request.META["OPENBCH_REQUEST_ID"] = request_id
+        if request.method == "OPTIONS":
+            response: HttpResponseBase = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Allow-Headers"] = (
+                "Accept, Accept-Language, If-None-Match, Authorization, X-API-Key"
+            )
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = self._limited(request) or self.get_response(request)
+        if request.method in READ_METHODS or request.method == "OPTIONS":
+            for name, value in CORS_HEADERS.items():
+                response[name] = value
+        response["X-Request-Id"] = request_id
+        return response
+
+    def _limited(self, request: HttpRequest) -> HttpResponse | None:
+        window = int(settings.OPENBCH_RATE_LIMIT_WINDOW)
+        checks = [(f"ip:{_client_ip(request)}", int(settings.OPENBCH_RATE_LIMIT_PER_IP))]
+        key = _api_key(request)
+        if key:
+            checks.append((f"key:{key}", int(settings.OPENBCH_RATE_LIMIT_PER_KEY)))
+        for bucket, limit in checks:
+            allowed, _, reset = _hit(bucket, limit, window)
+            if not allowed:
+                response = problem_response(
+                    429,
+                    "rate_limited",
+                    "Too many requests",
+                    f"more than {limit} requests in {window} s from this {bucket.split(':')[0]}; retry later",
+                )
+                response["Retry-After"] = str(max(1, reset))
+                return response
+        return None
