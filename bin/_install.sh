@@ -24,9 +24,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 stamp="$VENV/.installed-$(sha256sum "$LOCK" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+pip_quiet() {
+  # this machine's pip config names local mirrors that may not exist; their warnings are noise
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" 2>&1 | { grep -v "neither a file nor a directory" || true; }
+  return "${PIPESTATUS[0]}"
+}
 if [ ! -e "$stamp" ]; then
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$LOCK"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT" \
-    || "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e "$ROOT"
+  pip_quiet --require-hashes -r "$LOCK"
+  pip_quiet --no-deps -e "$ROOT"
   rm -f "$VENV"/.installed-* && touch "$stamp"
 fi

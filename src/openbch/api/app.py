@@ -1,4 +1,8 @@
-"""The NinjaAPI instance: routers, error handlers. No logic here."""
+"""The NinjaAPI instance: routers, error handlers, spec post-processing. No logic here."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from ninja import NinjaAPI
 
@@ -8,10 +12,32 @@ from openbch.api.errors import install_error_handlers
 from openbch.api.records import router as records
 from openbch.api.v1 import router as v1
 
-api = NinjaAPI(
+__all__ = ["api"]
+
+
+class OpenBCHApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Errors are RFC 9457 problem details: say so in the spec, with their media type."""
+        spec = super().get_openapi_schema(*args, **kwargs)
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status).isdigit() and int(status) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return spec
+
+
+api = OpenBCHApi(
     title="openbch API",
     version="1",
-    description="The public API of an openbch Biosafety Clearing-House. Errors are RFC 9457 problem details.",
+    description=(
+        "The public API of an openbch Biosafety Clearing-House: every published record and revision, "
+        "LMOs by any spelling of their OECD unique identifier, search with facets, bulk export and a "
+        "change feed to mirror everything. Errors are RFC 9457 problem details "
+        "(`application/problem+json`) with a stable `code`. Reads are open to anyone (CORS `*`) and "
+        "rate-limited per IP and per API key (429 with `Retry-After`)."
+    ),
     urls_namespace="api",
 )
 install_error_handlers(api)

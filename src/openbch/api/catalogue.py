@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from openbch.api.language import requested_language
+from openbch.api.params import Language
 from openbch.api.schemas import Problem
 from openbch.recordtypes import get_record_type, record_types
 from openbch.recordtypes.schema import json_schema
@@ -53,7 +54,7 @@ class RecordTypeOut(Schema):
 
 
 @router.get("/vocabularies", response={200: list[VocabularySummary], **ERRORS}, summary="The controlled vocabularies")
-def list_vocabularies(request: HttpRequest, lang: str | None = None) -> list[dict[str, Any]]:
+def list_vocabularies(request: HttpRequest, lang: Language = None) -> list[dict[str, Any]]:
     language = requested_language(request, lang)
     return [
         {
@@ -68,13 +69,13 @@ def list_vocabularies(request: HttpRequest, lang: str | None = None) -> list[dic
 
 
 @router.get("/vocabularies/{name}", response={200: VocabularyOut, **ERRORS}, summary="One vocabulary with its terms")
-def get_vocabulary_route(request: HttpRequest, name: str) -> dict[str, Any]:
+def get_vocabulary_route(request: HttpRequest, name: Annotated[str, Path(..., max_length=64)]) -> dict[str, Any]:
     """Every term with its labels in every language it has, and its broader term."""
     return get_vocabulary(name).as_dict()
 
 
 @router.get("/record-types", response={200: list[RecordTypeSummary], **ERRORS}, summary="The record types")
-def list_record_types(request: HttpRequest, lang: str | None = None) -> list[dict[str, Any]]:
+def list_record_types(request: HttpRequest, lang: Language = None) -> list[dict[str, Any]]:
     language = requested_language(request, lang)
     return [
         {
@@ -89,7 +90,7 @@ def list_record_types(request: HttpRequest, lang: str | None = None) -> list[dic
 
 
 @router.get("/record-types/{type}", response={200: RecordTypeOut, **ERRORS}, summary="One record type's definition")
-def get_record_type_route(request: HttpRequest, type: str) -> dict[str, Any]:
+def get_record_type_route(request: HttpRequest, type: Annotated[str, Path(..., max_length=64)]) -> dict[str, Any]:
     """The definition as written (fields, conditions, facets, export columns, form layout) and the
     JSON Schema of its body."""
     record_type = get_record_type(type)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from openbch.api.conventions import etag_matches, not_modified
 from openbch.api.language import requested_language
+from openbch.api.params import LANGUAGE_PATTERN, Language, RecordUid
 from openbch.api.schemas import Problem
-from openbch.core.errors import BadRequestError
 from openbch.core.multilingual import localize
 from openbch.records.expand import expand_references, parse_expand
 from openbch.records.history import revision_diff, revisions_of
@@ -85,9 +85,9 @@ class ReferencedByOut(Schema):
 
 
 class RecordParams(Schema):
-    revision: int | None = None
-    expand: str | None = None
-    lang: str | None = None
+    revision: int | None = Field(None, ge=1, le=10**9)
+    expand: str | None = Field(None, max_length=500, description="reference fields to embed, comma-separated, or *")
+    lang: str | None = Field(None, pattern=LANGUAGE_PATTERN, max_length=20)
 
 
 def _etag(found: PublishedRecord, expand: list[str]) -> str:
@@ -144,7 +144,7 @@ def _serve_record(
     response={200: RecordOut, 304: None, **ERRORS},
     summary="A published record by UID or identifier",
 )
-def get_record(request: HttpRequest, response: HttpResponse, uid: str, params: Query[RecordParams]) -> Any:
+def get_record(request: HttpRequest, response: HttpResponse, uid: RecordUid, params: Query[RecordParams]) -> Any:
     """``uid``: a record UID with or without revision (``BCH-DEC-CA-12-2``, ``BCH-DEC-CA-12``) or the
     record identifier (GUID); the latest revision unless one is named. ``expand=field,…`` (or ``*``)
     embeds the referenced records. Withdrawn records are served, marked ``withdrawn``.
@@ -157,7 +157,7 @@ def get_record(request: HttpRequest, response: HttpResponse, uid: str, params: Q
     response={200: RevisionsOut, **ERRORS},
     summary="The published revisions of a record",
 )
-def list_revisions(request: HttpRequest, uid: str) -> dict[str, Any]:
+def list_revisions(request: HttpRequest, uid: RecordUid) -> dict[str, Any]:
     return revisions_of(uid)
 
 
@@ -169,13 +169,11 @@ def list_revisions(request: HttpRequest, uid: str) -> dict[str, Any]:
 def get_revision(
     request: HttpRequest,
     response: HttpResponse,
-    uid: str,
-    revision: int,
-    expand: str | None = None,
-    lang: str | None = None,
+    uid: RecordUid,
+    revision: Annotated[int, Path(..., ge=1, le=10**9)],
+    expand: Annotated[str | None, Query(None, max_length=500)] = None,
+    lang: Language = None,
 ) -> Any:
-    if revision < 1:
-        raise BadRequestError("revision numbers start at 1")
     return _serve_record(request, response, uid, revision, expand, lang)
 
 
@@ -184,10 +182,13 @@ def get_revision(
     response={200: DiffOut, **ERRORS},
     summary="Field-level differences between two revisions",
 )
-def diff(request: HttpRequest, uid: str, from_revision: int, to_revision: int) -> dict[str, Any]:
+def diff(
+    request: HttpRequest,
+    uid: RecordUid,
+    from_revision: Annotated[int, Query(..., ge=1, le=10**9)],
+    to_revision: Annotated[int, Query(..., ge=1, le=10**9)],
+) -> dict[str, Any]:
     """Changes from revision ``from_revision`` to ``to_revision`` as JSON-pointer operations on leaf values."""
-    if from_revision < 1 or to_revision < 1:
-        raise BadRequestError("revision numbers start at 1")
     result = revision_diff(uid, from_revision, to_revision)
     return {
         "uid": result["uid"],
@@ -202,7 +203,7 @@ def diff(request: HttpRequest, uid: str, from_revision: int, to_revision: int) -
     response={200: ReferencedByOut, **ERRORS},
     summary="Published records that reference this one (e.g. an LMO's decisions)",
 )
-def referenced_by(request: HttpRequest, uid: str, lang: str | None = None) -> dict[str, Any]:
+def referenced_by(request: HttpRequest, uid: RecordUid, lang: Language = None) -> dict[str, Any]:
     """Grouped by ``{type}.{field}``, e.g. ``DEC.modifiedOrganisms`` for the decisions on an LMO."""
     language = requested_language(request, lang)
     found = get_published(uid)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from openbch.api.language import requested_language
+from openbch.api.params import Language
 from openbch.api.schemas import ApiRoot, OecdUidCheckOut, Problem
 from openbch.identifiers.oecd import check as check_oecd_uid
 from openbch.records.lmo_profile import lmo_profile
@@ -53,7 +54,9 @@ class ChangelogOut(Schema):
     changelog: str
 
 
-@router.get("/changelog", response={200: ChangelogOut, 429: Problem}, summary="What changed in the API, by feature level")
+@router.get(
+    "/changelog", response={200: ChangelogOut, 429: Problem}, summary="What changed in the API, by feature level"
+)
 def changelog(request: HttpRequest) -> dict[str, Any]:
     """The API changelog (Markdown): one section per ``API_FEATURE_LEVEL``."""
     text = (resources.files("openbch.api") / "changelog.md").read_text(encoding="utf-8")
@@ -65,7 +68,9 @@ def changelog(request: HttpRequest) -> dict[str, Any]:
     response={200: dict[str, Any], **ERRORS},
     summary="An LMO by any spelling of its unique identifier",
 )
-def get_lmo(request: HttpRequest, unique_identifier: str, lang: str | None = None) -> dict[str, Any]:
+def get_lmo(
+    request: HttpRequest, unique_identifier: Annotated[str, Path(..., max_length=300)], lang: Language = None
+) -> dict[str, Any]:
     """The LMO registered under an OECD unique identifier in any spelling (``mon-00810-6``,
     ``MON00810 6``, ``MON-ØØ81Ø-6``), with the countries' decisions on it, its genetic elements and
     its detection methods."""
@@ -75,6 +80,6 @@ def get_lmo(request: HttpRequest, unique_identifier: str, lang: str | None = Non
 @router.get(
     "/identifiers/oecd/{text}", response={200: OecdUidCheckOut, **ERRORS}, summary="Check an OECD unique identifier"
 )
-def check_identifier(request: HttpRequest, text: str) -> dict[str, Any]:
+def check_identifier(request: HttpRequest, text: Annotated[str, Path(..., max_length=300)]) -> dict[str, Any]:
     """Parse any spelling: canonical form, compact key, strict format, verifier digit, stack components."""
     return check_oecd_uid(text).as_dict()

@@ -73,5 +73,3 @@ def revision_diff(reference: str, old: int, new: int) -> dict[str, Any]:
         "to": new,
         "changes": diff_bodies(found[old].body, found[new].body),
     }
-
-

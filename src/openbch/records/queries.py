@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from openbch.core.errors import BadRequestError, NotFoundError
+from openbch.core.errors import NotFoundError
 from openbch.identifiers.oecd import check as check_oecd_uid
 from openbch.identifiers.record_uid import parse_record_uid
 from openbch.records.models import Record, RecordKey, RecordLink, RecordState, Revision
@@ -75,9 +75,8 @@ def get_published(reference: str, revision: int | None = None) -> PublishedRecor
         try:
             uid = parse_record_uid(text)
         except ValueError as exc:
-            raise BadRequestError(
-                f"{text[:80]!r} is not a record UID (BCH-TYPE-OWNER-NUMBER[-REVISION]): {exc}"
-            ) from None
+            # the API's path pattern already refused malformed text; this names no possible record
+            raise NotFoundError(f"no record {text[:80]!r}: {exc}") from None
         record = Record.objects.filter(
             number=uid.number, type=uid.type, owner=uid.owner, state__in=PUBLIC_STATES
         ).first()

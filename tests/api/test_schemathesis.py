@@ -1,0 +1,38 @@
+"""The OpenAPI spec is the contract: schemathesis generates requests from it and runs every check.
+
+No server error, no response that breaks the spec (status codes, content types, headers, schemas),
+malformed input rejected with 4xx, well-formed input accepted or answered 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import CHECKS, load_all_checks
+
+from openbch.wsgi import application
+
+load_all_checks()
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+
+
+@pytest.fixture
+def same_connection() -> Iterator[None]:
+    # requests run in this thread on the test's connection (inside its transaction), as Django's test client does
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_spec(case: schemathesis.Case, same_connection: None) -> None:
+    case.call_and_validate(checks=CHECKS.get_all())
