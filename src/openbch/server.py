@@ -43,5 +43,7 @@ def serve(*, host: str, port: int, workers: int = 2, started: float | None = Non
             "when_ready": when_ready,
             "timeout": 60,
             "preload_app": True,
+            # no control socket in the home folder: two instances on one machine must not collide
+            "control_socket_disable": True,
         }
     ).run()
