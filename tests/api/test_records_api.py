@@ -11,7 +11,8 @@ from openbch.client import ApiError, OpenBCHClient
 from openbch.core.actors import SYSTEM
 from openbch.records.changelog import last_seq
 from openbch.records.models import Record, RecordState
-from openbch.records.services import RecordInput, publish_records, withdraw
+from openbch.records.services import RecordInput, publish_records
+from openbch.records.workflow import withdraw
 
 pytestmark = pytest.mark.django_db
 

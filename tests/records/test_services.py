@@ -13,7 +13,8 @@ from openbch.records.audit import verify_chain
 from openbch.records.changelog import events_after, last_seq
 from openbch.records.models import AuditEntry, ChangeEvent, Draft, Record, RecordState, Revision
 from openbch.records.queries import get_published
-from openbch.records.services import RecordInput, create_draft, publish_draft, publish_records, update_draft, withdraw
+from openbch.records.services import RecordInput, publish_records
+from openbch.records.workflow import create_draft, publish, update_draft, withdraw
 
 pytestmark = pytest.mark.django_db
 
@@ -123,13 +124,13 @@ def test_draft_then_publish_then_withdraw() -> None:
     record = draft.record
     assert record.state == RecordState.DRAFT and record.uid == ""
     with pytest.raises(ValidationFailedError):
-        publish_draft(SYSTEM, identifier=record.identifier)
-    update_draft(SYSTEM, identifier=record.identifier, body={"scientificName": "Drafta drafta"}, expected_revision=0)
-    published = publish_draft(SYSTEM, identifier=record.identifier)
+        publish(SYSTEM, identifier=record.identifier)
+    update_draft(SYSTEM, identifier=record.identifier, body={"scientificName": "Drafta drafta"}, if_match='"0.1"')
+    published = publish(SYSTEM, identifier=record.identifier)
     assert published.state == RecordState.PUBLISHED and published.revision == 1
     assert not Draft.objects.filter(record=published).exists()
     with pytest.raises(StaleRevisionError):
-        update_draft(SYSTEM, identifier=record.identifier, body={"scientificName": "X y"}, expected_revision=0)
+        update_draft(SYSTEM, identifier=record.identifier, body={"scientificName": "X y"}, if_match='"0.2"')
     withdrawn = withdraw(SYSTEM, identifier=record.identifier, reason="duplicate of another record")
     assert get_published(withdrawn.uid).envelope()["withdrawn"]["reason"] == "duplicate of another record"
     assert events_after(last_seq() - 1)[0].kind == "withdrawn"

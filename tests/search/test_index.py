@@ -8,7 +8,8 @@ import tantivy
 from openbch.core.actors import SYSTEM
 from openbch.records.changelog import last_seq
 from openbch.records.models import Record, RecordState
-from openbch.records.services import RecordInput, publish_records, withdraw
+from openbch.records.services import RecordInput, publish_records
+from openbch.records.workflow import withdraw
 from openbch.search.index import build_schema, index_dir, rebuild, status, update
 
 pytestmark = pytest.mark.django_db

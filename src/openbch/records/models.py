@@ -14,11 +14,14 @@ __all__ = [
     "ChangeEvent",
     "Draft",
     "NumberCounter",
+    "PublicationRequest",
     "Record",
     "RecordKey",
     "RecordLink",
     "RecordState",
+    "RequestStatus",
     "Revision",
+    "WorkflowEvent",
 ]
 
 
@@ -50,6 +53,11 @@ class Record(models.Model):
     first_published_at = models.DateTimeField(null=True)
     withdrawn_at = models.DateTimeField(null=True)
     withdrawn_reason = models.TextField(blank=True, default="")
+    #: who created the record (a reference record's submitter may edit its drafts)
+    created_by = models.CharField(max_length=150, blank=True, default="")
+    created_by_id = models.BigIntegerField(null=True)
+    #: last (re)confirmation; records whose body says ``expires`` must be re-confirmed every two years
+    confirmed_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["type", "owner", "state"])]
@@ -75,6 +83,11 @@ class Revision(models.Model):
     warnings = models.JSONField(default=list)
     published_at = models.DateTimeField()
     published_by = models.CharField(max_length=150)
+    #: who approved the publication request (empty for direct publication and loads)
+    approved_by = models.CharField(max_length=150, blank=True, default="")
+    #: the revision this one amends, with the reason given (amendments only)
+    amends = models.PositiveIntegerField(null=True)
+    amendment_reason = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "revision"], name="revision_unique_per_record")]
@@ -87,9 +100,64 @@ class Draft(models.Model):
     body = models.JSONField()
     warnings = models.JSONField(default=list)
     base_revision = models.PositiveIntegerField(default=0)
+    #: grows by one on every save: with the base revision it is the draft's If-Match precondition
+    version = models.PositiveIntegerField(default=1)
     locked = models.BooleanField(default=False)
     updated_at = models.DateTimeField()
     updated_by = models.CharField(max_length=150)
+    amends_revision = models.PositiveIntegerField(null=True)
+    amendment_reason = models.TextField(blank=True, default="")
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.base_revision}.{self.version}"'
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class PublicationRequest(models.Model):
+    """A request to publish a record's (locked) draft, decided by an approver."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="requests")
+    status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    message = models.TextField(blank=True, default="")
+    draft_hash = models.CharField(max_length=64)
+    submitted_by = models.CharField(max_length=150)
+    submitted_by_id = models.BigIntegerField(null=True)
+    submitted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=150, blank=True, default="")
+    decided_at = models.DateTimeField(null=True)
+    reason = models.TextField(blank=True, default="")
+    #: the revision the approval published
+    revision = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record"], condition=models.Q(status="pending"), name="one_pending_request_per_record"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+
+class WorkflowEvent(models.Model):
+    """The public history of a record beyond its revisions: withdrawals, confirmations, amendments.
+
+    Append-only like the change log; reasons given by the authorities are kept here.
+    """
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="workflow_events")
+    at = models.DateTimeField()
+    action = models.CharField(max_length=32)
+    actor = models.CharField(max_length=150)
+    revision = models.PositiveIntegerField(null=True)
+    reason = models.TextField(blank=True, default="")
 
 
 class RecordLink(models.Model):

@@ -49,6 +49,11 @@ class PreparedRevision:
     existing: Record | None = None
     previous_hash: str = ""
     hash: str = ""
+    #: the approver of the publication request, when there was one
+    approved_by: str = ""
+    #: the revision this one amends, and why (amendments only)
+    amends: int | None = None
+    amendment_reason: str = ""
     #: the canonical JSON of ``body``: hashed, and stored as is
     json: JsonText = field(init=False)
 
@@ -99,6 +104,7 @@ def _insert_records(records: list[Record]) -> None:
     fields = [
         "identifier", "type", "owner", "number", "state", "revision", "source_key", "title", "instance",
         "created_at", "updated_at", "first_published_at", "withdrawn_at", "withdrawn_reason",
+        "created_by", "created_by_id", "confirmed_at",
     ]  # fmt: skip
     insert_rows(Record, fields, ([getattr(r, f) for f in fields] for r in records))
     by_identifier = {r.identifier: r for r in records}
@@ -128,6 +134,8 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
                 owner=prepared.owner,
                 source_key=prepared.source_key,
                 instance=settings.INSTANCE_ID,
+                created_by=actor.name,
+                created_by_id=actor.user_id,
                 created_at=at,
                 first_published_at=at,
             )
@@ -169,9 +177,33 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
     warnings_of = [[w.as_dict() for w in p.warnings] for p in items]
     insert_rows(
         Revision,
-        ["record", "revision", "body", "content_hash", "languages", "warnings", "published_at", "published_by"],
+        [
+            "record",
+            "revision",
+            "body",
+            "content_hash",
+            "languages",
+            "warnings",
+            "published_at",
+            "published_by",
+            "approved_by",
+            "amends",
+            "amendment_reason",
+        ],
         (
-            (r.pk, r.revision, p.json, p.hash, p.languages, w, at, actor.name)
+            (
+                r.pk,
+                r.revision,
+                p.json,
+                p.hash,
+                p.languages,
+                w,
+                at,
+                actor.name,
+                p.approved_by,
+                p.amends,
+                p.amendment_reason,
+            )
             for r, p, w in zip(records, items, warnings_of, strict=True)
         ),
     )

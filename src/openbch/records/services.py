@@ -4,8 +4,8 @@ Each one checks permission, validates, and in ONE transaction (holding the write
 change, its audit entry and, for public changes, its change-log event. API handlers, web views,
 the CLI and loaders call these; none of them touches the models directly.
 
-Until accounts and per-country roles land (the workflow issue), only the system actor (CLI,
-loaders) may write.
+Here: bulk publication (loads, imports, harvests). The draft → request → approval workflow is in
+:mod:`openbch.records.workflow`; both apply the policy of :mod:`openbch.records.policy`.
 """
 
 from __future__ import annotations
@@ -19,18 +19,14 @@ from django.utils import timezone
 
 from openbch.core.actors import Actor
 from openbch.core.errors import (
-    ConflictError,
     Issue,
     NotFoundError,
     PermissionDeniedError,
-    StaleRevisionError,
     ValidationFailedError,
 )
-from openbch.records.audit import AuditEvent, append_audit
-from openbch.records.changelog import append_events
-from openbch.records.hashing import content_hash
 from openbch.records.locking import acquire_write_lock
-from openbch.records.models import Draft, Record, RecordState, Revision
+from openbch.records.models import Record, RecordState, Revision
+from openbch.records.policy import Action, allowed
 from openbch.records.publishing import PreparedRevision, new_identifier, write_revisions
 from openbch.recordtypes import RecordType, get_record_type
 from openbch.recordtypes.validate import GUID, ValidationResult, check_references, validate
@@ -39,11 +35,11 @@ from openbch.vocabularies import get_vocabulary
 __all__ = [
     "PublishReport",
     "RecordInput",
-    "create_draft",
-    "publish_draft",
+    "draft_validation",
+    "normalize_owner",
+    "owner_issues",
     "publish_records",
-    "update_draft",
-    "withdraw",
+    "reference_types",
 ]
 
 
@@ -67,12 +63,23 @@ class PublishReport:
     warnings: list[Issue] = field(default_factory=list)
 
 
-def _require_writer(actor: Actor, action: str) -> None:
-    if not actor.is_system:
-        raise PermissionDeniedError(f"{actor.name} may not {action} records")
+def normalize_owner(record_type: RecordType, owner: str) -> str:
+    """Country codes are kept upper case (``CA``); reference records belong to ``SCBD``."""
+    return owner.strip().upper()
 
 
-def _owner_issues(record_type: RecordType, owner: str) -> list[Issue]:
+def draft_validation(record_type: RecordType, body: Any, owner: str) -> ValidationResult:
+    """Draft-level validation (lenient) including references; raises on malformed values."""
+    result = validate(record_type, body, level="draft", owner=owner)
+    result.errors[:0] = owner_issues(record_type, owner)
+    referenced = {use.identifier for use in result.references}
+    check_references(result, reference_types(referenced, published_only=False), level="draft")
+    if result.errors:
+        raise ValidationFailedError(f"{len(result.errors)} error(s); the draft was not saved", issues=result.errors)
+    return result
+
+
+def owner_issues(record_type: RecordType, owner: str) -> list[Issue]:
     if record_type.is_national:
         if owner.lower() == "scbd" or owner.lower() not in get_vocabulary("countries"):
             return [
@@ -87,7 +94,7 @@ def _owner_issues(record_type: RecordType, owner: str) -> list[Issue]:
     return []
 
 
-def _reference_types(identifiers: set[str], *, published_only: bool) -> dict[str, str]:
+def reference_types(identifiers: set[str], *, published_only: bool) -> dict[str, str]:
     found: dict[str, str] = {}
     states = [RecordState.PUBLISHED, RecordState.WITHDRAWN] if published_only else list(RecordState)
     chunk = sorted(identifiers)
@@ -112,7 +119,6 @@ def publish_records(
     A body equal to the record's latest revision is left alone (idempotent loads). Raises
     ValidationFailedError listing every issue of every input, each located by ``location_of``.
     """
-    _require_writer(actor, "publish")
     locate = location_of or (lambda i: {"item": i})
     report = PublishReport()
     with transaction.atomic():
@@ -154,9 +160,18 @@ def publish_records(
                     )
                 )
                 continue
+            if not allowed(
+                actor,
+                Action.PUBLISH,
+                family=record_type.family,
+                owner=item.owner,
+                record_type=record_type.code,
+                created_by_id=stored.created_by_id if stored else actor.user_id,
+            ):
+                raise PermissionDeniedError(f"{actor.name} may not publish {record_type.code} records of {item.owner}")
             body = dict(item.body)
             result = validate(record_type, body, level="publish", owner=item.owner)
-            result.errors[:0] = _owner_issues(record_type, item.owner)
+            result.errors[:0] = owner_issues(record_type, item.owner)
             identifier = stored.identifier if stored else (item.identifier or new_identifier()).upper()
             batch_types[identifier] = record_type.code
             results.append(result)
@@ -175,7 +190,7 @@ def publish_records(
                 )
             )
         referenced = {use.identifier for r in results for use in r.references}
-        types_of = {**_reference_types(referenced - set(batch_types), published_only=True), **batch_types}
+        types_of = {**reference_types(referenced - set(batch_types), published_only=True), **batch_types}
         to_write: list[PreparedRevision] = []
         for index, result, candidate in zip(positions, results, prepared, strict=True):
             check_references(result, types_of, level="publish")
@@ -192,139 +207,3 @@ def publish_records(
         report.created = sum(1 for p in to_write if p.existing is None)
         report.revised = len(to_write) - report.created
     return report
-
-
-def _draft_result(record_type: RecordType, body: Any, owner: str) -> ValidationResult:
-    result = validate(record_type, body, level="draft", owner=owner)
-    result.errors[:0] = _owner_issues(record_type, owner)
-    referenced = {use.identifier for use in result.references}
-    check_references(result, _reference_types(referenced, published_only=False), level="draft")
-    if result.errors:
-        raise ValidationFailedError(f"{len(result.errors)} error(s); the draft was not saved", issues=result.errors)
-    return result
-
-
-def create_draft(actor: Actor, *, record_type: str, owner: str, body: Mapping[str, Any]) -> Draft:
-    """Save a new record as a draft (lenient validation: warnings are kept with the draft)."""
-    _require_writer(actor, "create")
-    rt = get_record_type(record_type)
-    with transaction.atomic():
-        acquire_write_lock()
-        result = _draft_result(rt, dict(body), owner)
-        now = timezone.now()
-        record = Record.objects.create(
-            identifier=new_identifier(), type=rt.code, owner=owner, created_at=now, updated_at=now
-        )
-        draft = Draft.objects.create(
-            record=record,
-            body=dict(body),
-            warnings=[w.as_dict() for w in result.warnings],
-            updated_at=now,
-            updated_by=actor.name,
-        )
-        append_audit(
-            actor,
-            [AuditEvent("draft.created", record_identifier=record.identifier, after_hash=content_hash(draft.body))],
-            at=now,
-        )
-    return draft
-
-
-def _locked_record(identifier: str) -> Record:
-    record = Record.objects.select_for_update().filter(identifier=identifier.upper()).first()
-    if record is None:
-        raise NotFoundError(f"no record {identifier}")
-    return record
-
-
-def update_draft(
-    actor: Actor, *, identifier: str, body: Mapping[str, Any], expected_revision: int | None = None
-) -> Draft:
-    """Replace the draft's body (starting one from the published record if there is none)."""
-    _require_writer(actor, "edit")
-    with transaction.atomic():
-        acquire_write_lock()
-        record = _locked_record(identifier)
-        if expected_revision is not None and expected_revision != record.revision:
-            raise StaleRevisionError(f"{identifier} is at revision {record.revision}, not {expected_revision}")
-        rt = get_record_type(record.type)
-        result = _draft_result(rt, dict(body), record.owner)
-        now = timezone.now()
-        draft = Draft.objects.filter(record=record).first()
-        before = content_hash(draft.body) if draft else ""
-        if draft is not None and draft.locked:
-            raise ConflictError(f"{identifier} has a pending publication request; its draft is locked")
-        if draft is None:
-            draft = Draft(record=record, base_revision=record.revision)
-        draft.body = dict(body)
-        draft.warnings = [w.as_dict() for w in result.warnings]
-        draft.updated_at = now
-        draft.updated_by = actor.name
-        draft.save()
-        if record.state == RecordState.DRAFT:
-            Record.objects.filter(pk=record.pk).update(updated_at=now)
-        append_audit(
-            actor,
-            [
-                AuditEvent(
-                    "draft.updated",
-                    record_identifier=record.identifier,
-                    before_hash=before,
-                    after_hash=content_hash(draft.body),
-                )
-            ],
-            at=now,
-        )
-    return draft
-
-
-def publish_draft(actor: Actor, *, identifier: str) -> Record:
-    """Publish the record's draft as its next revision (strict validation)."""
-    _require_writer(actor, "publish")
-    with transaction.atomic():
-        acquire_write_lock()
-        record = _locked_record(identifier)
-        draft = Draft.objects.filter(record=record).first()
-        if draft is None:
-            raise ConflictError(f"{identifier} has no draft to publish")
-        report = publish_records(
-            actor, [RecordInput(record.type, record.owner, draft.body, identifier=record.identifier)]
-        )
-        draft.delete()
-        record.refresh_from_db()
-        if not report.records:
-            # the draft equals the published revision: nothing new to publish, but the draft is done
-            return record
-    return report.records[0]
-
-
-def withdraw(actor: Actor, *, identifier: str, reason: str) -> Record:
-    """Withdraw a published record: it stays retrievable, marked withdrawn with the reason."""
-    _require_writer(actor, "withdraw")
-    if not reason.strip():
-        raise ValidationFailedError(issues=[Issue("/reason", "required", "a withdrawal needs a reason")])
-    with transaction.atomic():
-        acquire_write_lock()
-        record = _locked_record(identifier)
-        if record.state != RecordState.PUBLISHED:
-            raise ConflictError(f"{identifier} is {record.state}; only a published record can be withdrawn")
-        now = timezone.now()
-        record.state = RecordState.WITHDRAWN
-        record.withdrawn_at = now
-        record.withdrawn_reason = reason.strip()
-        record.updated_at = now
-        record.save(update_fields=["state", "withdrawn_at", "withdrawn_reason", "updated_at"])
-        append_events([("withdrawn", record)], at=now)
-        append_audit(
-            actor,
-            [
-                AuditEvent(
-                    "record.withdrawn",
-                    record_identifier=record.identifier,
-                    record_uid=record.uid,
-                    details={"reason": reason.strip()},
-                )
-            ],
-            at=now,
-        )
-    return record
