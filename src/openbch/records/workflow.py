@@ -252,7 +252,8 @@ def create_draft(actor: Actor, *, record_type: str, owner: str, body: Mapping[st
     owner = normalize_owner(rt, owner)
     with transaction.atomic():
         acquire_write_lock()
-        _guard(actor, Action.EDIT, _Target(rt, owner, actor.user_id))
+        # nothing exists yet, so nothing to hide: a refusal is a plain 403
+        _guard(actor, Action.EDIT, _Target(rt, owner, actor.user_id, public=True))
         result = draft_validation(rt, body, owner)
         now = timezone.now()
         record = Record.objects.create(
@@ -396,17 +397,21 @@ def approve(actor: Actor, *, identifier: str) -> Record:
         if request is None:
             raise ConflictError("there is no pending publication request (already decided?)")
         now = timezone.now()
-        if request.expires_at <= now:
+        expired = request.expires_at <= now
+        if expired:
+            # committed: the expiry stands even though the approval is refused
             _expire(actor, request, now)
-            raise ConflictError("the publication request expired after 12 weeks; submit it again")
-        draft = Draft.objects.get(record=record)
-        published = _publish_draft(actor, record, draft, approved_by=actor.name)
-        request.status = RequestStatus.APPROVED
-        request.decided_by = actor.name
-        request.decided_at = now
-        request.revision = published.revision
-        request.save(update_fields=["status", "decided_by", "decided_at", "revision"])
-        _audit(actor, "request.approved", published, after=request.draft_hash)
+        else:
+            draft = Draft.objects.get(record=record)
+            published = _publish_draft(actor, record, draft, approved_by=actor.name)
+            request.status = RequestStatus.APPROVED
+            request.decided_by = actor.name
+            request.decided_at = now
+            request.revision = published.revision
+            request.save(update_fields=["status", "decided_by", "decided_at", "revision"])
+            _audit(actor, "request.approved", published, after=request.draft_hash)
+    if expired:
+        raise ConflictError("the publication request expired after 12 weeks; submit it again")
     return published
 
 
