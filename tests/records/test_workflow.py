@@ -61,6 +61,8 @@ def test_request_approve_publishes_with_the_approver_and_a_change_event() -> Non
     assert record.state == RecordState.PUBLISHED and record.uid.startswith("BCH-DEC-CA-")
     revision = Revision.objects.get(record=record, revision=1)
     assert (revision.published_by, revision.approved_by) == ("npa-ca", "npa-ca")
+    approval = AuditEntry.objects.filter(action="request.approved", record_identifier=identifier).get()
+    assert (approval.actor, approval.roles, approval.country) == ("npa-ca", "national-publishing-authority:CA", "CA")
     assert ChangeEvent.objects.filter(record=record, kind="published").count() == 1
     assert PublicationRequest.objects.get(pk=request.pk).status == RequestStatus.APPROVED
     assert not Draft.objects.filter(record=record).exists()
@@ -161,6 +163,7 @@ def test_refused_attempts_are_audited() -> None:
     assert AuditEntry.objects.count() == before + 2
     assert {e.action for e in denied} == {"denied.approve"}
     assert {e.actor for e in denied} == {"nau-ca", "npa-fr"}
+    assert {e.roles for e in denied} == {"national-authorized-user:CA", "national-publishing-authority:FR"}
     assert verify_chain()[0]
 
 

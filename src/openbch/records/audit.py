@@ -29,11 +29,13 @@ class AuditEvent:
     record_uid: str = ""
     before_hash: str = ""
     after_hash: str = ""
+    #: the country the action concerns (a record's owner, a role's country)
+    country: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
 
 _FIELDS = (
-    "at", "actor", "actor_kind", "action", "record_identifier", "record_uid", "before_hash", "after_hash",
+    "at", "actor", "actor_kind", "roles", "country", "action", "record_identifier", "record_uid", "before_hash", "after_hash",
     "request_id", "client_ip", "details",
 )  # fmt: skip
 
@@ -53,6 +55,8 @@ def append_audit(actor: Actor, events: Iterable[AuditEvent], *, at: dt.datetime)
             "at": at,
             "actor": actor.name,
             "actor_kind": actor.kind,
+            "roles": actor.describe_roles()[:500],
+            "country": event.country[:4],
             "action": event.action,
             "record_identifier": event.record_identifier,
             "record_uid": event.record_uid,

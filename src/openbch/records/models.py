@@ -208,6 +208,9 @@ class AuditEntry(models.Model):
     at = models.DateTimeField()
     actor = models.CharField(max_length=150)
     actor_kind = models.CharField(max_length=16)
+    #: the actor's roles when it acted (``national-publishing-authority:CA, …``) and the country concerned
+    roles = models.CharField(max_length=500, blank=True, default="")
+    country = models.CharField(max_length=4, blank=True, default="")
     action = models.CharField(max_length=64)
     record_identifier = models.CharField(max_length=36, blank=True, default="")
     record_uid = models.CharField(max_length=64, blank=True, default="")

@@ -146,7 +146,7 @@ def _audit_denials(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
                             AuditEvent(
                                 f"denied.{action}",
                                 record_identifier=str(kwargs.get("identifier", ""))[:36],
-                                details={"error": exc.code, "roles": actor.describe_roles()},
+                                details={"error": exc.code},
                             )
                         ],
                         at=timezone.now(),
@@ -186,7 +186,8 @@ def _audit(actor: Actor, action: str, record: Record, *, before: str = "", after
                 record_uid=record.uid,
                 before_hash=before,
                 after_hash=after,
-                details={"roles": actor.describe_roles(), "country": record.owner, **details},
+                country=record.owner,
+                details=details,
             )
         ],
         at=timezone.now(),
