@@ -113,7 +113,7 @@ def test_tampering_with_the_audit_log_is_detected() -> None:
     assert not intact and bad == target.seq
 
 
-def test_only_the_system_may_write_until_accounts_exist() -> None:
+def test_anonymous_may_not_publish() -> None:
     with pytest.raises(PermissionDeniedError):
         publish_records(ANONYMOUS, [organism()])
 
