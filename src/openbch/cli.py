@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -23,8 +25,13 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(uid_app, name="uid")
 app.add_typer(index_app, name="index")
 app.add_typer(audit_app, name="audit")
+user_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 console = Console(stderr=True)
 out = Console()
+T = TypeVar("T")
 
 DataDir = Annotated[
     Path | None,
@@ -198,6 +205,147 @@ def audit_verify(data_dir: DataDir = None) -> None:
         return
     out.print(f"audit log TAMPERED at entry {bad} ({checked} entries read)")
     raise typer.Exit(1)
+
+
+def _run_service(call: Callable[[], T]) -> T:
+    """Call an account service; print its error (and each issue) and exit 1 if it refuses."""
+    from openbch.core.errors import OpenBCHError
+
+    try:
+        return call()
+    except OpenBCHError as exc:
+        for issue in exc.issues:
+            console.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)
+        console.print(f"{exc.code}: {exc.message}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _split(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    email: Annotated[str, typer.Option(help="E-mail address.")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an account. The password is read from stdin when piped, else prompted for (twice)."""
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")  # exactly as typed, only the line end removed
+    _setup(data_dir)
+    from openbch.accounts.services import create_user
+    from openbch.core.actors import SYSTEM
+
+    user = _run_service(lambda: create_user(SYSTEM, username=name, password=password, email=email))
+    console.print(f"account {user.username} created", markup=False, highlight=False)
+
+
+@user_app.command("grant")
+def user_grant(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[
+        str,
+        typer.Argument(
+            help="national-authorized-user, national-publishing-authority, reference-validator or administrator."
+        ),
+    ],
+    country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 code, for the national roles.")] = None,
+    types: Annotated[
+        str | None, typer.Option(help="Record types a national authorized user is limited to: DEC,RA.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Grant a role (for a country, when the role is national)."""
+    _setup(data_dir)
+    from openbch.accounts.services import grant_role
+    from openbch.core.actors import SYSTEM
+
+    _run_service(lambda: grant_role(SYSTEM, username=name, role=role, country=country, record_types=_split(types)))
+    console.print(f"{name} holds {role}{':' + country.upper() if country else ''}", markup=False, highlight=False)
+
+
+@user_app.command("revoke")
+def user_revoke(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Argument(help="The role to take away.")],
+    country: Annotated[str | None, typer.Option(help="The role's country, for the national roles.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke a role; effective on the account's next request."""
+    _setup(data_dir)
+    from openbch.accounts.services import revoke_role
+    from openbch.core.actors import SYSTEM
+
+    _run_service(lambda: revoke_role(SYSTEM, username=name, role=role, country=country))
+    console.print(
+        f"{name} no longer holds {role}{':' + country.upper() if country else ''}", markup=False, highlight=False
+    )
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="User name.")], data_dir: DataDir = None) -> None:
+    """Disable an account: no login, its sessions and tokens refused from the next request on."""
+    _setup(data_dir)
+    from openbch.accounts.services import disable_user
+    from openbch.core.actors import SYSTEM
+
+    _run_service(lambda: disable_user(SYSTEM, username=name))
+    console.print(f"account {name} disabled", markup=False, highlight=False)
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Argument(help="The account the token acts for.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")],
+    scopes: Annotated[str, typer.Option(help="read, or read,write.")] = "read",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API token and print it, this once (only its hash is stored)."""
+    _setup(data_dir)
+    from openbch.accounts.services import create_token
+    from openbch.core.actors import SYSTEM
+
+    issued = _run_service(lambda: create_token(SYSTEM, name=name, scopes=_split(scopes), owner=user))
+    console.print(
+        f"token {issued.token.pk} ({', '.join(issued.token.scopes)}) for {user}; it will not be shown again:",
+        markup=False,
+        highlight=False,
+    )
+    out.print(issued.plaintext, markup=False, highlight=False, soft_wrap=True)
+
+
+@token_app.command("list")
+def token_list(user: Annotated[str, typer.Argument(help="The account.")], data_dir: DataDir = None) -> None:
+    """An account's tokens as JSON lines (never the secrets)."""
+    _setup(data_dir)
+    from openbch.accounts.services import list_tokens
+    from openbch.core.actors import SYSTEM
+
+    for token in _run_service(lambda: list_tokens(SYSTEM, owner=user)):
+        row = {
+            "id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "scopes": token.scopes,
+            "created_at": token.created_at.isoformat(),
+            "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+        }
+        out.print(json.dumps(row, ensure_ascii=False), markup=False, highlight=False, soft_wrap=True)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")], data_dir: DataDir = None) -> None:
+    """Revoke a token; effective on its next request."""
+    _setup(data_dir)
+    from openbch.accounts.services import revoke_token
+    from openbch.core.actors import SYSTEM
+
+    _run_service(lambda: revoke_token(SYSTEM, token_id=token_id))
+    console.print(f"token {token_id} revoked", markup=False, highlight=False)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

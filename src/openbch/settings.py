@@ -13,6 +13,11 @@
 | OPENBCH_RATE_LIMIT_PER_IP | 1200 | API requests per client IP per window |
 | OPENBCH_RATE_LIMIT_PER_KEY | 6000 | API requests per API key per window |
 | OPENBCH_RATE_LIMIT_WINDOW | 60 | rate-limit window, seconds |
+| OPENBCH_SECURE_COOKIES | 0 | 1 behind HTTPS: session and CSRF cookies get ``Secure`` and the ``__Host-`` prefix (0 for the local http demo) |
+| OPENBCH_SESSION_AGE | 43200 | seconds a web session lasts (12 hours) |
+| OPENBCH_LOGIN_LIMIT_PER_ACCOUNT | 5 | failed logins for one account name within the window before further attempts get 429 |
+| OPENBCH_LOGIN_LIMIT_PER_IP | 20 | failed logins from one client IP within the window before further attempts get 429 |
+| OPENBCH_LOGIN_LIMIT_WINDOW | 900 | login-limit window, seconds, counted from the first failure |
 """
 
 from __future__ import annotations
@@ -90,17 +95,23 @@ ALLOWED_HOSTS += ["testserver"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
     "django.contrib.staticfiles",
     "ninja",
     "openbch.records",
+    "openbch.accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # sessions after whitenoise (static files need none) and before anything that reads them
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "openbch.api.conventions.ApiConventionsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # request.user comes from the session, so after SessionMiddleware (Django requires it)
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -149,6 +160,35 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+
+# -- accounts: passwords, sessions, login limits (ASVS 6.x, 7.x) ------------------------------
+# Argon2id only, through a subclass of Django's Argon2PasswordHasher with costs measured to meet ASVS
+# (m >= 19 MiB, t >= 2, verify <= ~150 ms; see openbch/accounts/hashers.py).
+# A weaker hasher listed after it would let weaker hashes verify; add one only to import old hashes.
+PASSWORD_HASHERS = ["openbch.accounts.hashers.OpenBCHArgon2Hasher"]
+# length, the common-password list (20k) and similarity to the user's own name and e-mail; no
+# composition rules (ASVS 6.2.5); 64+ characters are accepted, never truncated (6.2.9)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+_secure_cookies = os.environ.get("OPENBCH_SECURE_COOKIES", "0") == "1"
+SESSION_COOKIE_SECURE = _secure_cookies
+CSRF_COOKIE_SECURE = _secure_cookies
+# the __Host- prefix (ASVS 3.3.1) makes browsers refuse the cookie unless Secure, Path=/ and no
+# Domain, so it can only be used when the site is served over HTTPS
+SESSION_COOKIE_NAME = "__Host-openbch_session" if _secure_cookies else "openbch_session"
+CSRF_COOKIE_NAME = "__Host-openbch_csrf" if _secure_cookies else "openbch_csrf"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("OPENBCH_SESSION_AGE", "43200"))
+LOGIN_URL = "/accounts/login/"
+# where a login without ?next= lands: the site's home page (the web UI's)
+LOGIN_REDIRECT_URL = "/"
+OPENBCH_LOGIN_LIMIT_PER_ACCOUNT = int(os.environ.get("OPENBCH_LOGIN_LIMIT_PER_ACCOUNT", "5"))
+OPENBCH_LOGIN_LIMIT_PER_IP = int(os.environ.get("OPENBCH_LOGIN_LIMIT_PER_IP", "20"))
+OPENBCH_LOGIN_LIMIT_WINDOW = int(os.environ.get("OPENBCH_LOGIN_LIMIT_WINDOW", "900"))
 
 LOGGING = {
     "version": 1,

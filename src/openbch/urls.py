@@ -1,6 +1,6 @@
 """URL map: the API and the health check."""
 
-from django.urls import path
+from django.urls import include, path
 
 from openbch.api import api
 from openbch.api.health import healthz
@@ -8,6 +8,7 @@ from openbch.api.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),
+    path("accounts/", include("openbch.accounts.urls")),
 ]
 
 handler404 = "openbch.api.errors.not_found_view"

@@ -10,7 +10,10 @@ from openbch.api.catalogue import router as catalogue
 from openbch.api.changes import router as changes
 from openbch.api.errors import install_error_handlers
 from openbch.api.records import router as records
+from openbch.api.routes_accounts import mount as mount_accounts
 from openbch.api.v1 import router as v1
+from openbch.api.workflow import history_router
+from openbch.api.workflow import router as workflow
 
 __all__ = ["api"]
 
@@ -45,3 +48,6 @@ api.add_router("/v1", v1)
 api.add_router("/v1", records)
 api.add_router("/v1", catalogue)
 api.add_router("/v1", changes)
+api.add_router("/v1", history_router)
+api.add_router("/v1", workflow)
+mount_accounts(api)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from openbch.accounts.auth import TokenAuth
@@ -198,10 +198,10 @@ def _with_etag(response: HttpResponse, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/drafts", response={201: DraftOut, **ERRORS}, summary="Create a draft")
-def create_draft(request: HttpRequest, response: HttpResponse, payload: DraftIn) -> tuple[int, dict[str, Any]]:
+def create_draft(request: HttpRequest, response: HttpResponse, payload: DraftIn) -> Status[dict[str, Any]]:
     """Saved with lenient validation: warnings come back with the draft; malformed values are refused (422)."""
     draft = workflow.create_draft(_actor(request), record_type=payload.type, owner=payload.owner, body=payload.body)
-    return 201, _with_etag(response, _draft_out(draft.record, draft, None))
+    return Status(201, _with_etag(response, _draft_out(draft.record, draft, None)))
 
 
 @router.get("/drafts", response={200: list[DraftSummary], **ERRORS}, summary="The drafts you may see")
@@ -248,10 +248,10 @@ def update_draft(
 @router.post(
     "/drafts/{identifier}/submit", response={202: RequestOut, **ERRORS}, summary="Request publication of a draft"
 )
-def submit(request: HttpRequest, identifier: RecordUid, payload: MessageIn) -> tuple[int, dict[str, Any]]:
+def submit(request: HttpRequest, identifier: RecordUid, payload: MessageIn) -> Status[dict[str, Any]]:
     """Strict validation (422 with every error); the draft is locked until the request is decided."""
     result = workflow.submit(_actor(request), identifier=identifier, message=payload.message)
-    return 202, _request_out(result)
+    return Status(202, _request_out(result))
 
 
 @router.post("/drafts/{identifier}/publish", response={200: RecordRef, **ERRORS}, summary="Publish a draft directly")
@@ -292,10 +292,10 @@ def withdraw(request: HttpRequest, identifier: RecordUid, payload: ReasonIn) -> 
 @router.post("/records/{identifier}/amend", response={201: DraftOut, **ERRORS}, summary="Start an amendment")
 def amend(
     request: HttpRequest, response: HttpResponse, identifier: RecordUid, payload: ReasonIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """A draft of the next revision, linked to the revision it amends, with the reason."""
     draft = workflow.amend(_actor(request), identifier=identifier, reason=payload.reason)
-    return 201, _with_etag(response, _draft_out(draft.record, draft, None))
+    return Status(201, _with_etag(response, _draft_out(draft.record, draft, None)))
 
 
 @router.post("/records/{identifier}/confirm", response={200: RecordRef, **ERRORS}, summary="Re-confirm a record")

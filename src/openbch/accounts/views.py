@@ -1,0 +1,144 @@
+"""The account pages: log in, log out, change password. Server-rendered, no JavaScript.
+
+Each view parses a form and calls :mod:`openbch.accounts.login` or the services; the limits,
+auditing and session handling live there. Forms are CSRF-protected by Django's middleware.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from openbch.accounts.actors import actor_for_request
+from openbch.accounts.login import log_in, log_out
+from openbch.accounts.services import change_password
+from openbch.core.errors import RateLimitedError, UnauthenticatedError, ValidationFailedError
+
+__all__ = ["login_view", "logout_view", "password_change_view"]
+
+#: long enough for any passphrase (ASVS: at least 64 accepted), short enough to bound hashing work
+PASSWORD_MAX = 4096
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=PASSWORD_MAX,
+        strip=False,  # a password is used exactly as typed: no trimming, no case folding
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        help_text=_("At least 8 characters; a long phrase is best. Common passwords are refused."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password, again"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return data
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after logging in: ``next`` when it stays on this site, else the home page."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+def _limited(request: HttpRequest, template: str, context: dict[str, object], exc: RateLimitedError) -> HttpResponse:
+    minutes = max(1, (exc.retry_after + 59) // 60)
+    context["error"] = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST if request.method == "POST" else None)
+    context: dict[str, object] = {"form": form, "next": _next_url(request)}
+    if request.method == "POST" and form.is_valid():
+        try:
+            log_in(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        except RateLimitedError as exc:
+            return _limited(request, "accounts/login.html", context, exc)
+        except UnauthenticatedError:
+            # one message for unknown names, wrong passwords and disabled accounts: no enumeration
+            context["error"] = _("The user name or password is not correct.")
+        else:
+            return HttpResponseRedirect(_next_url(request))
+    return render(request, "accounts/login.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """GET shows a button (a GET never changes state); POST ends the session."""
+    if request.method == "POST":
+        log_out(request)
+        return HttpResponseRedirect(str(settings.LOGIN_URL))
+    return render(request, "accounts/logout.html", {})
+
+
+@never_cache
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+@require_http_methods(["GET", "POST"])
+@login_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = change_password(
+                actor_for_request(request),
+                username=request.user.get_username(),
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except RateLimitedError as exc:
+            return _limited(request, "accounts/password_change.html", context, exc)
+        except ValidationFailedError as exc:
+            fields = {"/current_password": "current_password", "/new_password": "new_password"}
+            for issue in exc.issues:
+                form.add_error(fields.get(issue.path), issue.message)
+        else:
+            # keeps this session under a new key; every other session of the account ends
+            update_session_auth_hash(request, user)
+            return render(request, "accounts/password_changed.html", {})
+    return render(request, "accounts/password_change.html", context)
