@@ -85,3 +85,12 @@ def test_load_of_a_malformed_file_exits_1_and_names_file_line_and_field(tmp_path
     result = run("load", str(bad), "--data-dir", data, env=env)
     assert result.returncode == 1
     assert "bad.jsonl:1 /scientificName invalid_type" in result.stderr
+
+
+def test_workflow_expire_runs_on_a_fresh_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_"))}
+    data = str(tmp_path / "data")
+    assert run("migrate", "--data-dir", data, env=env).returncode == 0
+    result = run("workflow", "expire", "--data-dir", data, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "expired 0 publication request(s)" in result.stdout

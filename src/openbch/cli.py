@@ -25,6 +25,8 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(uid_app, name="uid")
 app.add_typer(index_app, name="index")
 app.add_typer(audit_app, name="audit")
+workflow_app = typer.Typer(help="The publishing workflow.", no_args_is_help=True)
+app.add_typer(workflow_app, name="workflow")
 user_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -346,6 +348,16 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")
 
     _run_service(lambda: revoke_token(SYSTEM, token_id=token_id))
     console.print(f"token {token_id} revoked", markup=False, highlight=False)
+
+
+@workflow_app.command("expire")
+def workflow_expire(data_dir: DataDir = None) -> None:
+    """Expire publication requests not decided within 12 weeks (run daily, e.g. from cron)."""
+    _setup(data_dir)
+    from openbch.core.actors import SYSTEM
+    from openbch.records.workflow import expire_requests
+
+    out.print(f"expired {expire_requests(SYSTEM)} publication request(s)")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
