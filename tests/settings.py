@@ -8,7 +8,12 @@ suite to PostgreSQL.
 import os
 import tempfile
 
-os.environ.setdefault("OPENBCH_DATA_DIR", tempfile.mkdtemp(prefix="openbch-test-"))
+# A folder of our own unless the caller named one (a child process run by a test). xdist workers
+# inherit the controller's environment, marker included: each makes a folder of its own.
+if "OPENBCH_DATA_DIR" not in os.environ or os.environ.get("OPENBCH_TEST_OWNS_DATA_DIR"):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    os.environ["OPENBCH_DATA_DIR"] = tempfile.mkdtemp(prefix=f"openbch-test-{worker}-")
+    os.environ["OPENBCH_TEST_OWNS_DATA_DIR"] = "1"
 
 from openbch.settings import *  # noqa: F403
 

@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from openbch.interop.cli import harvest_app, reconcile_command
+
 app = typer.Typer(help="openbch: an open-source Biosafety Clearing-House.", no_args_is_help=True, add_completion=False)
 uid_app = typer.Typer(help="OECD unique identifiers.", no_args_is_help=True)
 index_app = typer.Typer(help="The search index.", no_args_is_help=True)
@@ -31,6 +33,8 @@ user_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(harvest_app, name="harvest")
+app.command("reconcile")(reconcile_command)
 console = Console(stderr=True)
 out = Console()
 T = TypeVar("T")
@@ -88,6 +92,24 @@ def _load(paths: list[Path]) -> None:
     )
 
 
+def _harvest_bundled() -> None:
+    """The external databases' recorded payloads shipped with openbch (offline), then reconcile."""
+    from openbch.core.actors import SYSTEM
+    from openbch.interop.harvest import HarvestOptions, iter_sources
+    from openbch.interop.services import harvest, reconcile
+
+    started = time.perf_counter()
+    # not the central BCH: its recording is our own registry in the API's shapes with synthetic
+    # identifiers (it exercises the connector); its links would point at pages that do not exist
+    sources = [d for d in iter_sources(None) if d.name != "bch-api"]
+    runs = [harvest(SYSTEM, d.name, HarvestOptions(transport="bundled")) for d in sources]
+    report = reconcile(SYSTEM)
+    console.print(
+        f"external databases: {len(runs)} sources, {report.items} items reconciled in "
+        f"{time.perf_counter() - started:.1f} s ({', '.join(f'{n} {v}' for v, n in sorted(report.by_verdict.items()))})"
+    )
+
+
 def _rebuild_index() -> int:
     from openbch.search.index import rebuild
 
@@ -115,7 +137,8 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web server at the end.")] = True,
 ) -> None:
-    """Create a data folder, migrate, load the real demo data, build the search index and serve."""
+    """Create a data folder, migrate, load the real demo data, harvest the bundled external databases,
+    build the search index and serve."""
     started = time.perf_counter()
     _setup(data_dir or Path("openbch-data"))
     from django.conf import settings
@@ -123,6 +146,7 @@ def demo(
     console.print(f"data folder: {settings.DATA_DIR}")
     _migrate()
     _load(demo_data_files())
+    _harvest_bundled()
     _rebuild_index()
     if serve:
         _serve(host, port, workers=2, started=started)

@@ -13,6 +13,8 @@
 | OPENBCH_RATE_LIMIT_PER_IP | 1200 | API requests per client IP per window |
 | OPENBCH_RATE_LIMIT_PER_KEY | 6000 | API requests per API key per window |
 | OPENBCH_RATE_LIMIT_WINDOW | 60 | rate-limit window, seconds |
+| OPENBCH_HARVEST_ALLOWED_HOSTS | (none) | comma-separated hosts a harvest may reach although they resolve to loopback/private addresses (e.g. 127.0.0.1) |
+| OPENBCH_WEB_CACHE_SECONDS | 60 | how long pages reuse a search answer or a record page while nothing is published (0: off) |
 | OPENBCH_SECURE_COOKIES | 0 | 1 behind HTTPS: session and CSRF cookies get ``Secure`` and the ``__Host-`` prefix (0 for the local http demo) |
 | OPENBCH_SESSION_AGE | 43200 | seconds a web session lasts (12 hours) |
 | OPENBCH_LOGIN_LIMIT_PER_ACCOUNT | 5 | failed logins for one account name within the window before further attempts get 429 |
@@ -100,13 +102,19 @@ INSTALLED_APPS = [
     "ninja",
     "openbch.records",
     "openbch.accounts",
+    "openbch.interop",
+    "openbch.web",
 ]
 
 MIDDLEWARE = [
+    # first, so every HTML response (redirects, CSRF failures, error pages) gets CSP and the rest
+    "openbch.web.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # sessions after whitenoise (static files need none) and before anything that reads them
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the page language from the URL prefix (else Accept-Language)
+    "django.middleware.locale.LocaleMiddleware",
     "openbch.api.conventions.ApiConventionsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,6 +151,7 @@ STATIC_URL = "/static/"
 # by whitenoise, so no CDN is needed and the pages work offline and under a strict CSP
 WHITENOISE_USE_FINDERS = True
 
+OPENBCH_WEB_CACHE_SECONDS = int(os.environ.get("OPENBCH_WEB_CACHE_SECONDS", "60"))
 OPENBCH_RATE_LIMIT_PER_IP = int(os.environ.get("OPENBCH_RATE_LIMIT_PER_IP", "1200"))
 OPENBCH_RATE_LIMIT_PER_KEY = int(os.environ.get("OPENBCH_RATE_LIMIT_PER_KEY", "6000"))
 OPENBCH_RATE_LIMIT_WINDOW = int(os.environ.get("OPENBCH_RATE_LIMIT_WINDOW", "60"))

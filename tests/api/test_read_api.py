@@ -78,7 +78,6 @@ def test_unknown_lmo_is_a_problem_404_naming_close_registrations(client: Client)
         ("/api/v1/records/%00", 400),
         ("/api/v1/lmos/x?lang=%27%3B--", 400),
         ("/api/v1/nothing-here", 404),
-        ("/no-such-page", 404),
     ],
 )
 def test_bad_requests_get_problem_details(client: Client, path: str, status: int) -> None:

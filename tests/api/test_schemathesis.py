@@ -35,4 +35,10 @@ def same_connection() -> Iterator[None]:
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_spec(case: schemathesis.Case, same_connection: None) -> None:
-    case.call_and_validate(checks=CHECKS.get_all())
+    checks = CHECKS.get_all()
+    if case.operation.path in ("/api/v1/search", "/api/v1/export"):
+        # any string fits ``q``'s schema, but a query with a syntax error must get 400 (the issue says
+        # so, and the spec cannot express the query grammar): the "valid data is accepted" check
+        # does not apply to these two; every other check does
+        checks = [c for c in checks if c.__name__ != "positive_data_acceptance"]
+    case.call_and_validate(checks=checks)

@@ -6,7 +6,7 @@ immutable for that request; role changes therefore take effect on the next reque
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = ["ANONYMOUS", "SYSTEM", "Actor", "Grant", "Role"]

@@ -12,12 +12,18 @@ from collections.abc import Iterable
 
 from openbch.records.models import ChangeEvent, Record
 from openbch.records.rows import insert_rows
+from openbch.search.live import index_after_commit
 
 __all__ = ["append_events", "events_after", "last_seq"]
 
 
 def append_events(events: Iterable[tuple[str, Record]], *, at: dt.datetime) -> int:
-    """Append one event per (kind, record); the caller holds the write lock (see locking.py)."""
+    """Append one event per (kind, record); the caller holds the write lock (see locking.py).
+
+    Every public change passes here, so this is where the search index is told to catch up once the
+    transaction commits.
+    """
+    index_after_commit()
     return insert_rows(
         ChangeEvent,
         ["at", "kind", "record", "uid", "type", "owner", "revision"],

@@ -12,6 +12,7 @@ from openbch.core.errors import NotFoundError
 from openbch.core.multilingual import localize
 from openbch.identifiers.oecd import check as check_oecd_uid
 from openbch.identifiers.oecd import first_eight
+from openbch.interop.profile import other_databases
 from openbch.records.models import Record, RecordKey, RecordState
 from openbch.records.queries import (
     PUBLIC_STATES,
@@ -145,4 +146,5 @@ def lmo_profile(text: str, *, language: str = "en") -> dict[str, Any]:
         "detection_methods": [_detection_method(m, language) for m in latest_revisions(methods)],
         "other_matches": [r.uid for r in candidates[1:]],
         "withdrawn": lmo.record.state == RecordState.WITHDRAWN,
+        "other_databases": other_databases(lmo, language),
     }

@@ -1,33 +1,92 @@
 """Build and update the tantivy index of published records.
 
-The index is derived data: it can always be rebuilt from storage (``openbch index rebuild``), and
-it records the last change-log sequence it applied (``meta.json``) so an update after a crash
-resumes from there. Which fields are searched comes from the record-type definitions
-(``search`` and ``facet`` keys).
+The index is derived data: it can always be rebuilt from storage (``openbch index rebuild``), and it
+records the last change-log event it applied (``meta-openbch.json``: sequence number and a
+fingerprint of that event), so an update after a crash resumes from there, and an index that is
+ahead of storage or disagrees with it (a database restored from a backup) is rebuilt instead of
+trusted. Which fields are searched and faceted comes from the record-type definitions (``search``
+and ``facet`` keys, see :mod:`openbch.search.query`).
+
+Concurrency: tantivy allows one writer per index. Every writer use — updates, the swap at the end
+of a rebuild — holds an exclusive ``fcntl`` lock on a file beside the index, so the workers of one
+server (and the CLI) take turns. A rebuild writes a new generation folder and switches the
+``index`` symlink to it atomically; readers notice the new generation in the meta file and reopen.
+
+Denormalisation: a record that covers LMOs (a decision, a risk assessment…) is indexed with the
+traits, crops and genes of those LMOs' latest revisions, so when an LMO is republished the records
+that reference it are re-indexed too (reverse links, :class:`openbch.records.models.RecordLink`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
 import json
+import os
 import shutil
-from collections.abc import Callable, Iterable
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tantivy
 from django.conf import settings
+from django.db import connection
+from django.utils import timezone
 
+from openbch.core.multilingual import UN_LANGUAGES, localize
 from openbch.identifiers.oecd import compact_key, split_stack
 from openbch.records.changelog import events_after, last_seq
-from openbch.records.models import RecordState
-from openbch.records.queries import PublishedRecord, iter_published, latest_revisions
-from openbch.recordtypes import get_record_type
+from openbch.records.models import ChangeEvent, Record, RecordLink, RecordState
+from openbch.records.queries import PUBLIC_STATES, PublishedRecord, latest_revisions
+from openbch.recordtypes import RecordType, get_record_type, record_types
+from openbch.recordtypes.validate import parse_reference
+from openbch.search.query import (
+    ANALYZERS,
+    STEMMED,
+    Catalogue,
+    FacetSpec,
+    date_key,
+    facet_catalogue,
+    title_key,
+)
+from openbch.vocabularies import get_vocabulary
 
-__all__ = ["IndexStatus", "build_schema", "document_for", "index_dir", "rebuild", "status", "update"]
+__all__ = [
+    "IndexMeta",
+    "IndexStatus",
+    "build_schema",
+    "event_fingerprint",
+    "index_dir",
+    "latest_event_fingerprint",
+    "open_searcher",
+    "read_meta",
+    "rebuild",
+    "status",
+    "update",
+]
+
+#: bump when the schema or the way documents are built changes: existing indexes are rebuilt
+SCHEMA_VERSION = 3
+META_FILE = "meta-openbch.json"
+_BATCH = 1000
+_LOCK_TIMEOUT = 60.0
 
 
 def index_dir() -> Path:
     return Path(settings.INDEX_DIR)
+
+
+def register_analyzers(index: tantivy.Index) -> tantivy.Index:
+    """Tokenizers are not stored in the index: register them on every opened instance."""
+    for name, analyzer in ANALYZERS.items():
+        index.register_tokenizer(name, analyzer)
+    return index
 
 
 def build_schema() -> tantivy.Schema:
@@ -36,128 +95,691 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("uid", stored=True, tokenizer_name="raw")
     builder.add_text_field("type", stored=True, tokenizer_name="raw")
     builder.add_text_field("owner", stored=True, tokenizer_name="raw")
-    builder.add_text_field("title", stored=True)
+    builder.add_integer_field("number", stored=True, indexed=True, fast=True)
+    # the display title in each language it has (JSON), shown in results; never searched
+    builder.add_bytes_field("titles", stored=True)
+    builder.add_text_field("title", stored=True, tokenizer_name="openbch_fold")
+    # all searchable text, with tantivy's default tokenizer (field queries like text:maize)
     builder.add_text_field("text", stored=False)
+    # the same text, accent-folded and CJK-aware; stored for highlights
+    builder.add_text_field("fold", stored=True, tokenizer_name="openbch_fold")
+    for lang in STEMMED:
+        builder.add_text_field(f"stem_{lang}", stored=False, tokenizer_name=f"openbch_{lang}")
+    # text of the records this one covers (a decision: its LMOs' names), ranked low
+    builder.add_text_field("related", stored=False, tokenizer_name="openbch_fold")
+    # exact keys: the record's own identifiers; components and keyword values; covered LMOs'
+    builder.add_text_field("idkey", stored=False, tokenizer_name="raw")
     builder.add_text_field("keys", stored=False, tokenizer_name="raw")
-    builder.add_text_field("terms", stored=False, tokenizer_name="raw")
+    builder.add_text_field("related_keys", stored=False, tokenizer_name="raw")
+    # facet name → values (terms with their broader terms), counted by terms aggregations
+    builder.add_json_field("facets", stored=False, fast=True, tokenizer_name="raw")
     builder.add_date_field("published", stored=True, indexed=True, fast=True)
+    builder.add_text_field("date", stored=True, tokenizer_name="raw")
+    builder.add_integer_field("day", stored=False, indexed=True, fast=True)
+    builder.add_integer_field("date_key", stored=False, indexed=True, fast=True)
+    for lang in UN_LANGUAGES:
+        builder.add_text_field(f"tsort_{lang}", stored=False, tokenizer_name="raw", fast=True)
     return builder.build()
 
 
-def _texts(value: Any) -> Iterable[str]:
+# ---------------------------------------------------------------------------------------------
+# documents
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or value == "" or value == []:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _references(value: Any) -> list[str]:
+    found = []
+    for item in _as_list(value):
+        if isinstance(item, dict) and (parsed := parse_reference(str(item.get("identifier", "")))):
+            found.append(parsed[0])
+    return found
+
+
+def _term_ids(value: Any) -> list[str]:
+    return [str(i["identifier"]) for i in _as_list(value) if isinstance(i, dict) and i.get("identifier")]
+
+
+def _strings(value: Any) -> Iterator[tuple[str | None, str]]:
+    """(language or None, text) of a text, multilingual text, or a list of them."""
+    for item in _as_list(value):
+        if isinstance(item, str):
+            yield None, item
+        elif isinstance(item, dict):
+            for lang, text in item.items():
+                if isinstance(text, str) and isinstance(lang, str):
+                    yield lang.split("-")[0], text
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            yield None, str(item)
+
+
+def _zeros(text: str) -> str:
+    """The spelling with digit zeros: ``MON-ØØ81Ø-6`` is also found as ``mon 00810 6``."""
+    return text.replace("Ø", "0").replace("ø", "0")
+
+
+def _expand(vocabulary_name: str | None, ids: Iterable[str]) -> set[str]:
+    if vocabulary_name is None:
+        return set(ids)
+    vocabulary = get_vocabulary(vocabulary_name)
+    expanded: set[str] = set()
+    for term_id in ids:
+        expanded |= vocabulary.with_ancestors(term_id) if term_id in vocabulary else {term_id}
+    return expanded
+
+
+def _term_labels(vocabulary_name: str | None, ids: Iterable[str]) -> list[str]:
+    if vocabulary_name is None:
+        return []
+    vocabulary = get_vocabulary(vocabulary_name)
+    return [text for i in ids if i in vocabulary for text in vocabulary.terms[i].label.values()]
+
+
+@dataclass(frozen=True)
+class LmoProfile:
+    """What records covering an LMO are indexed with."""
+
+    traits: frozenset[str]
+    organisms: frozenset[str]
+    genes: frozenset[str]
+    names: tuple[str, ...]
+    keys: tuple[str, ...]
+
+
+class _Context:
+    """Referenced records, loaded in batches and reduced to what documents need.
+
+    Bodies are kept for one batch only; what documents take from them (an LMO's profile, the
+    names of an organism or a gene, a record's type) is small and kept for the whole run, so each
+    referenced record is read once however many records reference it.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[str, PublishedRecord | None] = {}
+        self._types: dict[str, str | None] = {}
+        self._profiles: dict[str, LmoProfile | None] = {}
+        self._names: dict[str, tuple[str, ...]] = {}
+
+    def load(self, identifiers: Iterable[str]) -> None:
+        missing = sorted({i for i in identifiers if i not in self._items})
+        for start in range(0, len(missing), 900):
+            chunk = missing[start : start + 900]
+            records = Record.objects.filter(identifier__in=chunk, state__in=PUBLIC_STATES)
+            found = {p.record.identifier: p for p in latest_revisions(records)}
+            for identifier in chunk:
+                item = found.get(identifier)
+                self._items[identifier] = item
+                self._types[identifier] = item.record.type if item else None
+
+    def item(self, identifier: str) -> PublishedRecord | None:
+        if identifier not in self._items:
+            self.load([identifier])
+        return self._items[identifier]
+
+    def type_of(self, identifier: str) -> str | None:
+        if identifier not in self._types:
+            self.load([identifier])
+        return self._types[identifier]
+
+    def prefetch(self, items: list[PublishedRecord], catalogue: Catalogue) -> None:
+        """Load, in a few queries, the LMOs, organisms and genes that ``items`` will ask for."""
+        self._items.clear()
+        if len(self._profiles) + len(self._names) + len(self._types) > 500_000:
+            self._profiles.clear()
+            self._names.clear()
+            self._types.clear()
+        wanted: set[str] = set()
+        for item in items:
+            for name in catalogue.lmo_reference_fields.get(item.record.type, ()):
+                wanted.update(r for r in _references(item.body.get(name)) if r not in self._profiles)
+        self.load(wanted)
+        referenced = [p for i in wanted if (p := self._items.get(i)) is not None and p.record.type == "LMO"]
+        own = [i for i in items if i.record.type == "LMO"]
+        second = {r for lmo in (*referenced, *own) for r in _references(lmo.body.get("recipientOrganisms"))}
+        second = {r for r in second if r not in self._types}
+        second |= {r for lmo in own for r in _references(lmo.body.get("genes")) if r not in self._names}
+        self.load(second)
+        for identifier in wanted:
+            self.profile(identifier)
+
+    def names(self, identifier: str) -> tuple[str, ...]:
+        """Names of an organism or a genetic element, in every language (for LMO text)."""
+        if identifier not in self._names:
+            item = self.item(identifier)
+            names: list[str] = []
+            if item is not None:
+                for name in ("scientificName", "commonNames", "name", "abbreviation", "synonymNames"):
+                    names.extend(text for _, text in _strings(item.body.get(name)))
+            self._names[identifier] = tuple(names)
+        return self._names[identifier]
+
+    def profile(self, identifier: str, depth: int = 0) -> LmoProfile | None:
+        if identifier not in self._profiles:
+            self._profiles[identifier] = None  # a cycle of stack parents ends here
+            if self.type_of(identifier) == "LMO":
+                item = self.item(identifier)
+                if item is not None:
+                    self._profiles[identifier] = self.profile_of(item, depth)
+        return self._profiles[identifier]
+
+    def profile_of(self, item: PublishedRecord, depth: int = 0) -> LmoProfile:
+        body = item.body
+        organisms: set[str] = set()
+        for ref in _references(body.get("recipientOrganisms")):
+            kind = self.type_of(ref)
+            if kind is None:
+                continue
+            if kind == "LMO":
+                # a stack's parents are LMOs: its crop is theirs
+                parent = self.profile(ref, depth + 1) if depth < 4 else None
+                if parent is not None:
+                    organisms |= parent.organisms
+            else:
+                organisms.add(ref)
+        names = [text for _, text in _strings(body.get("identity"))]
+        keys: list[str] = []
+        for name in ("transformationEvent", "uniqueIdentification", "tradeNames"):
+            for _, text in _strings(body.get(name)):
+                names.append(text)
+                if name == "uniqueIdentification":
+                    names.append(_zeros(text))
+                    keys.append(compact_key(text))
+                    keys.extend(compact_key(p) for p in split_stack(text))
+        return LmoProfile(
+            traits=frozenset(_expand("lmo-traits", _term_ids(body.get("traits")))),
+            organisms=frozenset(organisms),
+            genes=frozenset(_references(body.get("genes"))),
+            names=tuple(names),
+            keys=tuple(k for k in keys if k),
+        )
+
+
+def _titles(record_type: RecordType, body: dict[str, Any]) -> dict[str, str]:
+    """The display title per language; ``{"": text}`` for a language-neutral title."""
+    for name in record_type.title_fields:
+        value = body.get(name)
+        if isinstance(value, str) and value.strip():
+            return {"": value[:2000]}
+        if isinstance(value, dict):
+            present = {k: v[:2000] for k, v in value.items() if isinstance(v, str) and v.strip()}
+            if present:
+                return present
+    return {}
+
+
+def display_title(titles: dict[str, str], language: str) -> tuple[str, str | None]:
+    """(title, its language or None when language-neutral), with the fallback rule."""
+    if "" in titles:
+        return titles[""], None
+    shown = localize(titles, language)
+    return (shown.text, shown.language) if shown else ("", None)
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _record_date(item: PublishedRecord, catalogue: Catalogue) -> dt.date:
+    name = catalogue.date_fields.get(item.record.type)
+    value = item.body.get(name) if name else None
     if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            if isinstance(item, str):
-                yield item
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value)
+    published = item.record.first_published_at or item.revision.published_at
+    return published.date()
 
 
-def document_for(item: PublishedRecord) -> tantivy.Document:
-    record_type = get_record_type(item.record.type)
+_facets_cache: dict[tuple[int, str], list[FacetSpec]] = {}
+
+
+def _facets_of(catalogue: Catalogue, code: str) -> list[FacetSpec]:
+    key = (id(catalogue), code)
+    if key not in _facets_cache:
+        if len(_facets_cache) > 1000:
+            _facets_cache.clear()
+        _facets_cache[key] = catalogue.of_type(code)
+    return _facets_cache[key]
+
+
+def _facet_values(
+    item: PublishedRecord, catalogue: Catalogue, own: LmoProfile | None, covered: list[LmoProfile]
+) -> dict[str, list[str]]:
+    code = item.record.type
+    record_type = get_record_type(code)
     body = item.body
+    values: dict[str, list[str]] = {}
+    for spec in _facets_of(catalogue, code):
+        name = spec.name
+        source = spec.fields[code]
+        found: set[str] = set()
+        if spec.kind == "type":
+            found = {code}
+        elif spec.kind == "country":
+            # the owner of a national record; the country field of a reference record (organizations)
+            national = record_type.is_national
+            found = {item.record.owner} if national else {t.upper() for t in _term_ids(body.get(source))}
+        elif spec.derived.get(code) or (own is not None and name in ("recipientOrganisms", "genes")):
+            profiles = covered if spec.derived.get(code) else [own] if own else []
+            for profile in profiles:
+                if name == "traits":
+                    found |= profile.traits
+                elif name == "recipientOrganisms":
+                    found |= profile.organisms
+                elif name == "genes":
+                    found |= profile.genes
+        elif spec.kind == "term":
+            found = _expand(spec.vocabulary, _term_ids(body.get(source)))
+        elif spec.kind == "boolean":
+            value = body.get(source)
+            if isinstance(value, bool):
+                found = {"true" if value else "false"}
+        else:
+            found = set(_references(body.get(source)))
+        if found:
+            values[name] = sorted(found)
+    return values
+
+
+def build_document(item: PublishedRecord, context: _Context, catalogue: Catalogue) -> tantivy.Document:
+    """The index document of one published record (its latest revision)."""
+    record = item.record
+    record_type = get_record_type(record.type)
+    body = item.body
+    number = record.number or 0
     text: list[str] = []
-    keys: list[str] = [item.uid.lower(), item.record.identifier.lower()]
-    terms: list[str] = []
+    by_language: dict[str, list[str]] = {}
+    related: list[str] = []
+    idkey = {item.uid.lower(), item.uid.rsplit("-", 1)[0].lower(), record.identifier.lower()}
+    keys: set[str] = set()
+    related_keys: set[str] = set()
     for f in record_type.fields.values():
         value = body.get(f.name)
-        if value is None:
+        if not f.search or value is None:
             continue
-        if f.search == "identifier":
-            for spelling in _texts(value):
-                keys.append(compact_key(spelling))
-                keys.extend(compact_key(part) for part in split_stack(spelling))
-                text.append(spelling)
-        elif f.search in ("text", "keyword"):
-            text.extend(_texts(value))
-            if f.search == "keyword":
-                keys.extend(s.lower() for s in _texts(value))
-        if f.facet and f.kind == "term":
-            items = value if isinstance(value, list) else [value]
-            terms.extend(f"{f.name}:{i['identifier']}" for i in items if isinstance(i, dict) and "identifier" in i)
-    return tantivy.Document(
-        identifier=item.record.identifier,
+        for language, string in _strings(value):
+            text.append(string)
+            if language:
+                by_language.setdefault(language, []).append(string)
+            if f.search == "identifier":
+                text.append(_zeros(string))
+                idkey.add(compact_key(string))
+                keys.add(compact_key(string))
+                keys.update(compact_key(p) for p in split_stack(string))
+            elif f.search == "keyword":
+                keys.add(string.strip().lower())
+    for f in record_type.facets:
+        if f.kind == "term":
+            related.extend(_term_labels(f.vocabulary, _term_ids(body.get(f.name))))
+
+    own = context.profile_of(item) if record.type == "LMO" else None
+    if own is not None:
+        for ref in (*own.organisms, *own.genes):
+            related.extend(context.names(ref))
+    covered: list[LmoProfile] = []
+    for name in catalogue.lmo_reference_fields.get(record.type, ()):
+        for ref in _references(body.get(name)):
+            profile = context.profile(ref)
+            if profile is not None:
+                covered.append(profile)
+                related.extend(profile.names)
+                related_keys.update(profile.keys)
+    if covered:
+        related.extend(_term_labels("lmo-traits", {t for p in covered for t in p.traits}))
+
+    titles = _titles(record_type, body)
+    date = _record_date(item, catalogue)
+    day = date.toordinal() - _EPOCH
+    document = tantivy.Document(
+        identifier=record.identifier,
         uid=item.uid,
-        type=item.record.type,
-        owner=item.record.owner,
-        title=item.record.title,
-        text=" \n".join(text),
-        keys=[k for k in keys if k],
-        terms=terms,
+        type=record.type,
+        owner=record.owner,
+        number=number,
+        title=list(titles.values()),
+        text=text,
+        fold=" \n".join(text),
+        related=related,
+        idkey=sorted(k for k in idkey if k),
+        keys=sorted(k for k in keys if k),
+        related_keys=sorted(k for k in related_keys if k),
         published=item.revision.published_at,
+        date=date.isoformat(),
+        day=day,
+        date_key=date_key(day, number),
     )
+    document.add_bytes("titles", json.dumps(titles, ensure_ascii=False).encode("utf-8"))
+    for language, strings in by_language.items():
+        if language in STEMMED:
+            for string in strings:
+                document.add_text(f"stem_{language}", string)
+    sort_keys: dict[str, str] = {}  # most languages fall back to the same title: sort it once
+    for language in UN_LANGUAGES:
+        shown = display_title(titles, language)[0]
+        if shown not in sort_keys:
+            sort_keys[shown] = title_key(shown, number)
+        document.add_text(f"tsort_{language}", sort_keys[shown])
+    document.add_json("facets", _facet_values(item, catalogue, own, covered))
+    return document
+
+
+# ---------------------------------------------------------------------------------------------
+# meta, locks, generations
+
+
+@dataclass(frozen=True)
+class IndexMeta:
+    generation: str
+    last_seq: int
+    #: fingerprint of the change-log event at ``last_seq`` ("" for none): tells a stale index apart
+    last_event: str
+    documents: int
+    schema: int
+    definitions: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_definitions_cache: tuple[dict[str, RecordType], str] | None = None
+
+
+def _definitions_hash() -> str:
+    """Changes when a record type's fields change: the index must then be rebuilt."""
+    global _definitions_cache
+    types = record_types()
+    if _definitions_cache is None or _definitions_cache[0] is not types:
+        raw = [rt.raw for _, rt in sorted(types.items())]
+        digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        _definitions_cache = (types, digest)
+    return _definitions_cache[1]
+
+
+def event_fingerprint(seq: int, at: dt.datetime, identifier: str, kind: str, revision: int) -> str:
+    """Tells one change-log event from another that got the same sequence number (a restored database)."""
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at, dt.UTC)
+    return f"{seq}:{identifier}:{kind}:{revision}:{at.astimezone(dt.UTC).isoformat()}"
+
+
+def latest_event_fingerprint() -> tuple[int, str]:
+    """(seq, fingerprint) of the change log's last event: one indexed query (run before every search)."""
+    events, records = ChangeEvent._meta.db_table, Record._meta.db_table
+    with connection.cursor() as cursor:
+        # plain SQL: on this hot path the ORM would cost more than the query itself
+        cursor.execute(
+            f"SELECT e.seq, e.at, r.identifier, e.kind, e.revision FROM {events} e "  # noqa: S608 - our table names
+            f"JOIN {records} r ON r.id = e.record_id ORDER BY e.seq DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return 0, ""
+    seq, at, identifier, kind, revision = row
+    if isinstance(at, str):  # a backend that returns text
+        at = dt.datetime.fromisoformat(at)
+    return int(seq), event_fingerprint(int(seq), at, str(identifier), str(kind), int(revision))
+
+
+def _event_fingerprint_at(seq: int) -> str | None:
+    if seq == 0:
+        return ""
+    row = ChangeEvent.objects.filter(seq=seq).values_list("seq", "at", "record__identifier", "kind", "revision").first()
+    return event_fingerprint(*row) if row else None
+
+
+def read_meta(directory: Path | None = None) -> IndexMeta | None:
+    path = (directory or index_dir()) / META_FILE
+    try:
+        data = json.loads(path.read_text())
+        return IndexMeta(
+            generation=str(data["generation"]),
+            last_seq=int(data["last_seq"]),
+            last_event=str(data["last_event"]),
+            documents=int(data["documents"]),
+            schema=int(data["schema"]),
+            definitions=str(data["definitions"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_meta(directory: Path, meta: IndexMeta) -> None:
+    # write then rename: a reader never sees half a file, a crash leaves the previous one
+    temporary = directory / f".{META_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(meta.as_dict()))
+    temporary.replace(directory / META_FILE)
+
+
+def is_compatible(meta: IndexMeta | None) -> bool:
+    return meta is not None and meta.schema == SCHEMA_VERSION and meta.definitions == _definitions_hash()
+
+
+class LockTimeoutError(RuntimeError):
+    """Another process held the index writer lock for longer than we were willing to wait."""
+
+
+@contextlib.contextmanager
+def writer_lock(timeout: float = _LOCK_TIMEOUT) -> Iterator[None]:
+    """Exclusive across processes (fcntl) and threads (each call opens its own file description)."""
+    path = index_dir().parent / f".{index_dir().name}.lock"  # beside the index: it survives rebuilds
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    with path.open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeoutError(f"the search index is locked by another process ({path})") from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _open(directory: Path) -> tantivy.Index:
+    return register_analyzers(tantivy.Index.open(str(directory)))
+
+
+def _swap_in(directory: Path) -> None:
+    """Point the ``index`` symlink at ``directory`` atomically; remove older generations."""
+    target = index_dir()
+    link = target.with_name(f".{target.name}.link.{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(directory.name, link)
+    if target.exists() and not target.is_symlink():
+        shutil.rmtree(target)  # an index from before generations existed
+    os.replace(link, target)
+    for old in target.parent.glob(f"{target.name}.*"):
+        if old == directory or not old.is_dir():
+            continue
+        if old.name.startswith(f"{target.name}.building-") and time.time() - old.stat().st_mtime < 6 * 3600:
+            continue  # another process may be building it right now
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# rebuild and update
+
+
+def _apply_events(index: tantivy.Index, after: int, catalogue: Catalogue) -> tuple[int, int, str]:
+    """Apply the change-log events after ``after``: (events applied, last seq, its fingerprint)."""
+    writer = index.writer(heap_size=50_000_000, num_threads=1)
+    applied = 0
+    seq = after
+    fingerprint = _event_fingerprint_at(after) or ""
+    while events := events_after(seq, _BATCH):
+        changed = {e.record.identifier: e.record for e in events}
+        _reindex(writer, _with_dependents(changed), catalogue)
+        last = events[-1]
+        seq = last.seq
+        fingerprint = event_fingerprint(last.seq, last.at, last.record.identifier, last.kind, last.revision)
+        applied += len(events)
+    writer.commit()
+    writer.wait_merging_threads()
+    return applied, seq, fingerprint
+
+
+def _with_dependents(changed: dict[str, Record]) -> list[Record]:
+    """The changed records plus the records indexed with their data (decisions of a changed LMO,
+    LMOs of a changed organism or gene, stacks of a changed LMO and their decisions)."""
+    catalogue = facet_catalogue()
+    dependent_types = {"LMO", *catalogue.lmo_reference_fields}
+    found = dict(changed)
+    frontier = [r.identifier for r in changed.values() if r.type in ("LMO", "ORGA", "GENE")]
+    for _ in range(3):
+        if not frontier:
+            break
+        links = RecordLink.objects.filter(
+            target_identifier__in=frontier, source__state__in=PUBLIC_STATES, source__type__in=dependent_types
+        ).select_related("source")
+        frontier = []
+        for link in links:
+            source = link.source
+            if source.identifier not in found:
+                found[source.identifier] = source
+                if source.type == "LMO":
+                    frontier.append(source.identifier)
+    return list(found.values())
+
+
+def _reindex(writer: tantivy.IndexWriter, records: list[Record], catalogue: Catalogue) -> None:
+    context = _Context()
+    for start in range(0, len(records), _BATCH):
+        chunk = records[start : start + _BATCH]
+        # re-read: the events carry the record as it was when they were read
+        fresh = list(Record.objects.filter(pk__in=[r.pk for r in chunk]))
+        for record in fresh:
+            writer.delete_documents_by_term("identifier", record.identifier)
+        items = latest_revisions(r for r in fresh if r.state == RecordState.PUBLISHED)
+        context.prefetch(items, catalogue)
+        for item in items:
+            writer.add_document(build_document(item, context, catalogue))
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from storage into a new generation, then switch to it.
+
+    Returns the number of records indexed. Events appended while building are applied before the
+    switch, so nothing published meanwhile is missed.
+    """
+    target = index_dir()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    generation = uuid.uuid4().hex
+    building = target.with_name(f"{target.name}.building-{generation}")
+    building.mkdir()
+    try:
+        seq, fingerprint = latest_event_fingerprint()  # events after it are applied below
+        catalogue = facet_catalogue()
+        index = register_analyzers(tantivy.Index(build_schema(), path=str(building)))
+        writer = index.writer(heap_size=200_000_000, num_threads=1)
+        context = _Context()
+        count = 0
+        last_pk = 0
+        while True:
+            records = list(Record.objects.filter(state=RecordState.PUBLISHED, pk__gt=last_pk).order_by("pk")[:_BATCH])
+            if not records:
+                break
+            items = latest_revisions(records)
+            context.prefetch(items, catalogue)
+            for item in items:
+                writer.add_document(build_document(item, context, catalogue))
+            count += len(items)
+            last_pk = records[-1].pk
+            if progress:
+                progress(count)
+        writer.commit()
+        writer.wait_merging_threads()
+        del writer  # releases tantivy's own writer lock for the catch-up below
+        with writer_lock():
+            _, seq, fingerprint = _apply_events(index, seq, catalogue) if last_seq() > seq else (0, seq, fingerprint)
+            index.reload()
+            documents = index.searcher().num_docs
+            final = target.with_name(f"{target.name}.{generation}")
+            building.rename(final)
+            meta = IndexMeta(generation, seq, fingerprint, documents, SCHEMA_VERSION, _definitions_hash())
+            _write_meta(final, meta)
+            _swap_in(final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    if progress:
+        progress(count)
+    return count
+
+
+def update(timeout: float = _LOCK_TIMEOUT) -> int:
+    """Apply the change-log events since the last applied one; returns how many.
+
+    An index that is missing, built by another version, or that disagrees with storage (its last
+    event is not in the change log: the database was restored or rolled back) is rebuilt instead;
+    the result is then the number of records indexed.
+    """
+    with writer_lock(timeout):
+        meta = read_meta()
+        if meta is not None and is_compatible(meta) and _event_fingerprint_at(meta.last_seq) == meta.last_event:
+            if last_seq() == meta.last_seq:
+                return 0
+            directory = index_dir().resolve()
+            index = _open(directory)
+            applied, seq, fingerprint = _apply_events(index, meta.last_seq, facet_catalogue())
+            index.reload()
+            documents = index.searcher().num_docs
+            _write_meta(
+                directory, IndexMeta(meta.generation, seq, fingerprint, documents, meta.schema, meta.definitions)
+            )
+            return applied
+    return rebuild()
 
 
 class IndexStatus(dict[str, Any]):
     pass
 
 
-def _meta_path() -> Path:
-    return index_dir() / "meta-openbch.json"
-
-
 def status() -> IndexStatus:
-    path = _meta_path()
-    meta = json.loads(path.read_text()) if path.exists() else {"last_seq": 0, "documents": 0}
-    return IndexStatus(**meta, change_log_seq=last_seq())
+    meta = read_meta()
+    data: dict[str, Any] = meta.as_dict() if meta else {"last_seq": 0, "documents": 0}
+    return IndexStatus(**data, change_log_seq=last_seq())
 
 
-def _write_meta(last: int, documents: int) -> None:
-    _meta_path().write_text(json.dumps({"last_seq": last, "documents": documents}))
+# ---------------------------------------------------------------------------------------------
+# reading
 
 
-def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from storage into a fresh folder, then swap it in."""
-    target = index_dir()
-    building = target.with_name(target.name + ".building")
-    shutil.rmtree(building, ignore_errors=True)
-    building.mkdir(parents=True)
-    seq = last_seq()  # events after this are applied by the next update(); applying twice is harmless
-    index = tantivy.Index(build_schema(), path=str(building))
-    writer = index.writer(heap_size=128_000_000, num_threads=1)
-    count = 0
-    for item in iter_published():
-        writer.add_document(document_for(item))
-        count += 1
-        if progress and count % 1000 == 0:
-            progress(count)
-    writer.commit()
-    writer.wait_merging_threads()
-    (building / "meta-openbch.json").write_text(json.dumps({"last_seq": seq, "documents": count}))
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    building.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    if progress:
-        progress(count)
-    return count
+@dataclass
+class _Reader:
+    generation: str
+    directory: Path
+    index: tantivy.Index
+    last_seq: int
+    last_event: str
 
 
-def update() -> int:
-    """Apply the change-log events since the last applied sequence; returns how many."""
-    target = index_dir()
-    if not (target / "meta-openbch.json").exists():
-        return rebuild()
-    meta = json.loads(_meta_path().read_text())
-    index = tantivy.Index(build_schema(), path=str(target))
-    writer = index.writer(heap_size=50_000_000, num_threads=1)
-    applied = 0
-    seq = int(meta["last_seq"])
-    while events := events_after(seq, 1000):
-        for event in events:
-            writer.delete_documents_by_term("identifier", event.record.identifier)
-            if event.record.state == RecordState.PUBLISHED:
-                for item in latest_revisions([event.record]):
-                    writer.add_document(document_for(item))
-            seq = event.seq
-            applied += 1
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
-    _write_meta(seq, index.searcher().num_docs)
-    return applied
+_reader: _Reader | None = None
+_reader_lock = threading.Lock()
+
+
+def open_searcher() -> tuple[tantivy.Index, tantivy.Searcher, IndexMeta]:
+    """The current index and a searcher on its latest commit (reopened after a rebuild)."""
+    global _reader
+    directory = index_dir().resolve()
+    meta = read_meta(directory)
+    if meta is None:
+        update()
+        directory = index_dir().resolve()
+        meta = read_meta(directory)
+        if meta is None:  # pragma: no cover - update() always leaves a meta file
+            raise RuntimeError("the search index could not be built")
+    with _reader_lock:
+        reader = _reader
+        if reader is None or reader.generation != meta.generation:
+            reader = _Reader(meta.generation, directory, _open(directory), meta.last_seq, meta.last_event)
+            _reader = reader
+        elif (reader.last_seq, reader.last_event) != (meta.last_seq, meta.last_event):
+            reader.index.reload()
+            reader.last_seq, reader.last_event = meta.last_seq, meta.last_event
+        return reader.index, reader.index.searcher(), meta

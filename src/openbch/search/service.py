@@ -1,0 +1,531 @@
+"""The search service: one page of results with facets and a cursor; and the rows of an export.
+
+The API (``openbch.api.search``) parses nothing itself: it hands the query parameters to
+:func:`search` or :func:`prepare_export`, which validate them (:mod:`openbch.search.query`), bring
+the index up to date with the change log (:func:`openbch.search.live.ensure_current`) and answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import tantivy
+
+from openbch.core.errors import BadRequestError
+from openbch.core.multilingual import UN_LANGUAGES, localize
+from openbch.records.models import Record, RecordState
+from openbch.records.queries import PUBLIC_STATES, PublishedRecord, latest_revisions
+from openbch.recordtypes import FieldDef, RecordType, get_record_type, record_types
+from openbch.recordtypes.validate import parse_reference
+from openbch.search.index import display_title, open_searcher
+from openbch.search.live import ensure_current
+from openbch.search.query import (
+    BOOLEAN_LABELS,
+    OTHER_LABEL,
+    Cursor,
+    FacetSpec,
+    SearchQuery,
+    after_key_query,
+    decode_cursor,
+    encode_cursor,
+    facet_catalogue,
+    filter_queries,
+    is_after,
+    parse_params,
+    text_query,
+)
+from openbch.vocabularies import get_vocabulary
+
+__all__ = ["ExportPlan", "export_columns", "export_rows", "prepare_export", "run_search", "search"]
+
+#: values shown for a facet on references (genes, crops…): the most frequent ones
+REFERENCE_FACET_SIZE = 100
+#: relevance pages look at most this deep for the tail of a group of equal scores
+MAX_RELEVANCE_WINDOW = 100_000
+EXPORT_BATCH = 1000
+
+
+def _label(labels: Mapping[str, str], language: str, default: str) -> str:
+    shown = localize(labels, language)
+    return shown.text if shown else default
+
+
+# ---------------------------------------------------------------------------------------------
+# search
+
+
+def search(params: Mapping[str, Sequence[str]], language: str) -> dict[str, Any]:
+    """``{total, results, facets, next}`` for the query parameters of ``GET /api/v1/search``."""
+    return run_search(parse_params(params), language)
+
+
+def _combine(text: tantivy.Query | None, filters: list[tantivy.Query]) -> tantivy.Query:
+    # filters must hold but never change the ranking: constant score 0
+    clauses = [(tantivy.Occur.Must, text if text is not None else tantivy.Query.all_query())]
+    clauses += [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+    return tantivy.Query.boolean_query(clauses)
+
+
+def count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    """How many documents match (exactly)."""
+    result = searcher.search(query, 1, count=True)
+    return int(result.count)  # type: ignore[attr-defined]  # the stub lacks SearchResult.count
+
+
+def _highest_number(searcher: tantivy.Searcher) -> int:
+    result = searcher.aggregate(tantivy.Query.all_query(), {"n": {"max": {"field": "number"}}})
+    value = result.get("n", {}).get("value")
+    return int(value) if value is not None else 0
+
+
+@dataclass(frozen=True)
+class _Hit:
+    address: tantivy.DocAddress
+    score: float | None
+    number: int
+
+
+def _sorted_page(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    base: tantivy.Query,
+    query: SearchQuery,
+    cursor: Cursor | None,
+    pin: int,
+    language: str,
+) -> tuple[list[_Hit], Cursor | None]:
+    """Date or title order: keyset pagination on a unique key (sort value, record number)."""
+    if query.sort == "date":
+        field_name = "date_key"
+        sort_language = language
+    else:
+        sort_language = cursor.language if cursor else (language if language in UN_LANGUAGES else "en")
+        field_name = f"tsort_{sort_language}"
+    order = tantivy.Order.Desc if query.descending else tantivy.Order.Asc
+    page_query = base
+    last = cursor.key if cursor is not None else None
+    if last is not None:
+        after = after_key_query(schema, query.sort, field_name, last, query.descending)
+        page_query = tantivy.Query.boolean_query([(tantivy.Occur.Must, base), (tantivy.Occur.Must, after)])
+    window = query.limit + 1 if query.sort == "date" else query.limit + 17
+    while True:
+        found = searcher.search(page_query, window, count=False, order_by_field=field_name, order=order).hits
+        # title keys: the index narrowed on a prefix; drop the rest of the last page's tie here
+        kept = [(key, address) for key, address in found if last is None or is_after(key, last, query.descending)]
+        if len(kept) > query.limit or len(found) < window:
+            break
+        window *= 4
+    kept = kept[: query.limit + 1]
+    addresses = [address for _, address in kept]
+    numbers = searcher.fast_field_values("number", addresses) if addresses else []
+    hits = [_Hit(address, None, int(n or 0)) for address, n in zip(addresses, numbers, strict=True)]
+    following = None
+    if len(kept) > query.limit:
+        key = kept[query.limit - 1][0]
+        following = Cursor(query.fingerprint(), pin, key if isinstance(key, str) else int(key), language=sort_language)
+    return hits[: query.limit], following
+
+
+def _relevance_page(
+    searcher: tantivy.Searcher,
+    base: tantivy.Query,
+    query: SearchQuery,
+    cursor: Cursor | None,
+    pin: int,
+    weights: tuple[float, ...],
+) -> tuple[list[_Hit], Cursor | None, int]:
+    """Relevance order: score, then the newer record (higher number) first; keyset on both.
+
+    Scores are reproducible across pages (see :func:`openbch.search.query.text_query`), so the next
+    page is exactly what ranks after the last record returned. tantivy keeps the best ``window``
+    hits but breaks ties between equal scores its own way, so the window grows until the hits that
+    decide this page all score strictly more than the lowest score it kept (or it holds every hit).
+    """
+    last = (cursor.score, cursor.number) if cursor else None
+    window = max((cursor.offset if cursor else 0) + query.limit + 1, 2 * query.limit)
+    total: int | None = None
+    while True:
+        result = searcher.search(base, window, count=total is None)
+        if total is None:
+            total = int(result.count)  # type: ignore[attr-defined]  # the stub lacks SearchResult.count
+        found = result.hits
+        exhausted = len(found) < window
+        addresses = [address for _, address in found]
+        numbers = searcher.fast_field_values("number", addresses) if addresses else []
+        ranked = sorted(
+            (_Hit(address, float(score), int(n or 0)) for (score, address), n in zip(found, numbers, strict=True)),
+            key=lambda h: (-(h.score or 0.0), -h.number),
+        )
+        after = [h for h in ranked if last is None or ((h.score or 0.0), h.number) < last]
+        lowest = float(found[-1][0]) if found else 0.0
+        settled = exhausted or (len(after) > query.limit and (after[query.limit].score or 0.0) > lowest)
+        if settled or window >= MAX_RELEVANCE_WINDOW:
+            break
+        window *= 4
+    page = after[: query.limit]
+    following = None
+    if len(after) > query.limit:
+        tail = page[-1]
+        offset = len(ranked) - len(after) + query.limit
+        following = Cursor(
+            query.fingerprint(), pin, None, number=tail.number, score=tail.score or 0.0, offset=offset, weights=weights
+        )
+    return page, following, total
+
+
+def _snippets(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, text: tantivy.Query
+) -> list[tuple[str, tantivy.SnippetGenerator]]:
+    generators = []
+    for field_name in ("title", "fold"):
+        generator = tantivy.SnippetGenerator.create(searcher, text, schema, field_name)
+        generator.set_max_num_chars(200)
+        generators.append((field_name, generator))
+    return generators
+
+
+def _highlights(document: tantivy.Document, generators: list[tuple[str, tantivy.SnippetGenerator]]) -> list[str]:
+    shown: list[str] = []
+    plain: set[str] = set()
+    for _, generator in generators:
+        snippet = generator.snippet_from_doc(document)
+        if not snippet.highlighted():
+            continue
+        # tantivy escapes the text and wraps matches in <b>…</b>; the same fragment from the title
+        # and the full text is shown once
+        fragment = snippet.fragment().strip()
+        if fragment in plain:
+            continue
+        plain.add(fragment)
+        shown.append(snippet.to_html())
+    return shown
+
+
+def _result(
+    searcher: tantivy.Searcher,
+    hit: _Hit,
+    language: str,
+    generators: list[tuple[str, tantivy.SnippetGenerator]],
+) -> dict[str, Any]:
+    document = searcher.doc(hit.address)
+    raw_titles = document.get_first("titles")
+    titles = json.loads(bytes(raw_titles).decode("utf-8")) if raw_titles else {}
+    title, title_language = display_title(titles, language)
+    return {
+        "uid": document.get_first("uid"),
+        "identifier": document.get_first("identifier"),
+        "type": document.get_first("type"),
+        "owner": document.get_first("owner"),
+        "title": title,
+        "title_language": title_language,
+        "date": document.get_first("date"),
+        "score": hit.score,
+        "highlights": _highlights(document, generators) if generators else [],
+    }
+
+
+def run_search(query: SearchQuery, language: str) -> dict[str, Any]:
+    """One page for a validated query."""
+    ensure_current()
+    index, searcher, _ = open_searcher()
+    schema = index.schema
+    cursor = decode_cursor(query.cursor, query) if query.cursor else None
+    pin = cursor.pin if cursor else _highest_number(searcher)
+    text = text_query(schema, searcher, query.text, cursor.weights if cursor else None) if query.text else None
+    base = _combine(text.query if text else None, filter_queries(schema, query, pin=pin))
+    try:
+        if query.sort == "relevance" and text is not None:
+            # the count comes with the first window of hits: one pass over the matches, not two
+            hits, following, total = _relevance_page(searcher, base, query, cursor, pin, text.weights)
+        else:
+            total = count(searcher, base)
+            hits, following = _sorted_page(searcher, schema, base, query, cursor, pin, language)
+    except ValueError as exc:  # a query tantivy accepted but cannot run: the client's to fix
+        raise BadRequestError(f"q cannot be run: {str(exc)[:200]}") from None
+    generators = _snippets(searcher, schema, text.query) if text is not None else []
+    return {
+        "total": total,
+        "results": [_result(searcher, hit, language, generators) for hit in hits],
+        "facets": _facets(searcher, schema, query, text.query if text else None, pin, language),
+        "next": encode_cursor(following) if following else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# facets
+
+
+def _bucket_size(spec: FacetSpec) -> int:
+    if spec.kind == "type":
+        return len(record_types()) + 1
+    if spec.kind == "boolean":
+        return 2
+    if spec.vocabulary:
+        return len(get_vocabulary(spec.vocabulary)) + 1  # + "other"
+    return REFERENCE_FACET_SIZE
+
+
+def _facets(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    query: SearchQuery,
+    text: tantivy.Query | None,
+    pin: int,
+    language: str,
+) -> list[dict[str, Any]]:
+    """Counts per requested facet. A facet's own filter is left out of its counts (the usual
+    "or within a facet" behaviour: the other values stay visible with what choosing them would give)."""
+    if not query.facets:
+        return []
+    catalogue = facet_catalogue()
+    filtered = (
+        {name for name, _ in query.filters}
+        | ({"type"} if query.types else set())
+        | ({"country"} if query.countries else set())
+    )
+    counts: dict[str, dict[str, int]] = {}
+    shared = [n for n in query.facets if n not in filtered]
+    groups: list[tuple[str | None, list[str]]] = [(None, shared)] if shared else []
+    groups += [(n, [n]) for n in query.facets if n in filtered]
+    for without, names in groups:
+        facet_query = _combine(text, filter_queries(schema, query, pin=pin, without=without))
+        aggregations = {
+            str(i): {"terms": {"field": f"facets.{name}", "size": _bucket_size(catalogue.facets[name])}}
+            for i, name in enumerate(names)
+        }
+        result = searcher.aggregate(facet_query, aggregations)
+        for i, name in enumerate(names):
+            buckets = result.get(str(i), {}).get("buckets", [])
+            counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+    return [_facet_out(catalogue.facets[name], counts[name], language) for name in query.facets]
+
+
+def _reference_labels(identifiers: list[str], language: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for start in range(0, len(identifiers), 900):
+        records = Record.objects.filter(identifier__in=identifiers[start : start + 900], state__in=PUBLIC_STATES)
+        for item in latest_revisions(records):
+            labels[item.record.identifier] = get_record_type(item.record.type).title(item.body, language) or item.uid
+    return labels
+
+
+def _facet_out(spec: FacetSpec, counts: dict[str, int], language: str) -> dict[str, Any]:
+    labels: dict[str, str] = {}
+    if spec.kind == "type":
+        types = record_types()
+        labels = {v: types[v].label_in(language) if v in types else v for v in counts}
+    elif spec.kind == "boolean":
+        labels = {v: _label(BOOLEAN_LABELS.get(v, {}), language, v) for v in counts}
+    elif spec.vocabulary:
+        vocabulary = get_vocabulary(spec.vocabulary)
+        for value in counts:
+            term = vocabulary.terms.get(value.lower() if spec.kind == "country" else value)
+            labels[value] = term.label_in(language) if term else _label(OTHER_LABEL, language, value)
+    else:
+        labels = _reference_labels(sorted(counts), language)
+
+    def node(value: str) -> dict[str, Any]:
+        return {"id": value, "label": labels.get(value) or value, "count": counts[value], "children": None}
+
+    def ordered(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(values, key=lambda v: (-v["count"], v["label"].casefold()))
+
+    values: list[dict[str, Any]]
+    if spec.hierarchical and spec.vocabulary:
+        vocabulary = get_vocabulary(spec.vocabulary)
+        nodes = {value: node(value) for value in counts}
+        children: dict[str, list[dict[str, Any]]] = {}
+        roots = []
+        for value, item in nodes.items():
+            term = vocabulary.terms.get(value)
+            parent = term.broader if term else None
+            if parent and parent in nodes:
+                children.setdefault(parent, []).append(item)
+            else:
+                roots.append(item)
+        for value, item in nodes.items():
+            if value in children:
+                item["children"] = ordered(children[value])
+        values = ordered(roots)
+    else:
+        values = ordered([node(v) for v in counts])
+    return {"name": spec.name, "label": spec.label_in(language), "values": values}
+
+
+# ---------------------------------------------------------------------------------------------
+# export
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    query: SearchQuery
+    #: the type whose columns are exported; None: records of any type, with the columns all share
+    record_type: RecordType | None
+    language: str
+
+    @property
+    def slug(self) -> str:
+        return self.record_type.slug if self.record_type else "records"
+
+
+#: the columns of an export of several record types: what every record has
+COMMON_COLUMNS = ("uid", "owner", "revision", "type", "title", "date")
+
+
+def prepare_export(params: Mapping[str, Sequence[str]], language: str) -> ExportPlan:
+    """Validate an export request before anything is streamed (errors are still a 400).
+
+    The columns are those of the record type given, or of the one type the filters belong to
+    (``decisionTypes=8.1`` exports decisions); without either, the columns every record has.
+    """
+    query = parse_params(params, mode="export")
+    if len(query.types) > 1:
+        raise BadRequestError("an export has one record type: give type= once")
+    if query.types:
+        return ExportPlan(query, get_record_type(query.types[0]), language)
+    catalogue = facet_catalogue()
+    candidates = set(record_types())
+    for name, _ in query.filters:
+        candidates &= catalogue.facets[name].types
+    if query.filters and len(candidates) == 1:
+        return ExportPlan(query, get_record_type(next(iter(candidates))), language)
+    return ExportPlan(query, None, language)
+
+
+def export_columns(record_type: RecordType | None) -> list[str]:
+    """uid, owner, revision, then the definition's ``export`` fields (or type, title and date)."""
+    if record_type is None:
+        return list(COMMON_COLUMNS)
+    return ["uid", "owner", "revision", *record_type.export]
+
+
+class _ReferenceTitles:
+    """Titles of referenced records in the export's language, loaded per batch, kept for the next."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.titles: dict[str, str] = {}
+
+    def load(self, identifiers: set[str]) -> None:
+        if len(self.titles) > 50_000:
+            self.titles.clear()
+        missing = sorted(identifiers - set(self.titles))
+        self.titles.update(_reference_labels(missing, self.language))
+        for identifier in missing:
+            self.titles.setdefault(identifier, identifier)
+
+
+def _references_in(record_type: RecordType, body: Mapping[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for name in record_type.export:
+        f = record_type.fields[name]
+        if f.kind not in ("reference", "construct"):
+            continue
+        value = body.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and (parsed := parse_reference(str(item.get("identifier", "")))):
+                found.add(parsed[0])
+    return found
+
+
+def _cell(f: FieldDef, value: Any, language: str, references: _ReferenceTitles) -> list[str]:
+    """A field's value as text in ``language``: one string per value."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    shown: list[str] = []
+    for item in items:
+        if isinstance(item, bool):
+            shown.append("true" if item else "false")
+        elif isinstance(item, str | int | float):
+            shown.append(str(item))
+        elif not isinstance(item, dict):
+            continue
+        elif f.kind == "mltext":
+            text = localize(item, language)
+            if text:
+                shown.append(text.text)
+        elif f.kind == "term":
+            term_id = str(item.get("identifier", ""))
+            if term_id == "other":
+                custom = localize(item.get("customValue") or {}, language)
+                shown.append(custom.text if custom else _label(OTHER_LABEL, language, "other"))
+            else:
+                term = get_vocabulary(f.vocabulary or "").terms.get(term_id)
+                shown.append(term.label_in(language) if term else term_id)
+        elif f.kind in ("reference", "construct"):
+            parsed = parse_reference(str(item.get("identifier", "")))
+            if parsed:
+                title = references.titles.get(parsed[0], parsed[0])
+                if f.kind == "construct" and item.get("type"):
+                    title = f"{title} ({item['type']})"
+                shown.append(title)
+        elif f.kind == "link":
+            shown.append(str(item.get("url", "")))
+    return shown
+
+
+def _matching_numbers(plan: ExportPlan) -> Iterator[list[int]]:
+    """Record numbers of the matches, 1,000 at a time in number order, pinned to those indexed now."""
+    ensure_current()
+    index, searcher, _ = open_searcher()
+    schema = index.schema
+    types = (plan.record_type.code,) if plan.record_type else ()
+    query = replace(plan.query, types=types)
+    pin = _highest_number(searcher)
+    text = text_query(schema, searcher, query.text).query if query.text else None
+    base = _combine(text, filter_queries(schema, query, pin=pin))
+    last = 0
+    while True:
+        after = tantivy.Query.range_query(
+            schema, "number", tantivy.FieldType.Integer, lower_bound=last, include_lower=False
+        )
+        batch_query = tantivy.Query.boolean_query([(tantivy.Occur.Must, base), (tantivy.Occur.Must, after)])
+        found = searcher.search(
+            batch_query, EXPORT_BATCH, count=False, order_by_field="number", order=tantivy.Order.Asc
+        )
+        numbers = [int(score) for score, _ in found.hits]
+        if not numbers:
+            return
+        yield numbers
+        last = numbers[-1]
+
+
+def export_rows(plan: ExportPlan) -> Iterator[list[str | list[str]]]:
+    """The header, then one row per matching record in record-number order, in constant memory.
+
+    Matches are read from the index 1,000 at a time (keyset on the record number, pinned to the
+    records indexed when the export started); their latest revisions come from the database per
+    batch, so a record republished meanwhile is exported as it is now and a withdrawn one is left out.
+    """
+    record_type = plan.record_type
+    yield list(export_columns(record_type))
+    references = _ReferenceTitles(plan.language)
+    catalogue = facet_catalogue()
+    for numbers in _matching_numbers(plan):
+        records = Record.objects.filter(number__in=numbers, state=RecordState.PUBLISHED)
+        if record_type is not None:
+            records = records.filter(type=record_type.code)
+        items: list[PublishedRecord] = sorted(latest_revisions(records), key=lambda p: p.record.number or 0)
+        if record_type is None:
+            for item in items:
+                own_type = get_record_type(item.record.type)
+                date_field = catalogue.date_fields.get(own_type.code)
+                date = item.body.get(date_field) if date_field else None
+                first = item.record.first_published_at or item.revision.published_at
+                yield [
+                    item.uid,
+                    item.record.owner,
+                    str(item.revision.revision),
+                    own_type.code,
+                    own_type.title(item.body, plan.language),
+                    date if isinstance(date, str) else first.date().isoformat(),
+                ]
+            continue
+        fields = [record_type.fields[name] for name in record_type.export]
+        references.load(set().union(*(_references_in(record_type, p.body) for p in items)) if items else set())
+        for item in items:
+            row: list[str | list[str]] = [item.uid, item.record.owner, str(item.revision.revision)]
+            row.extend(_cell(f, item.body.get(f.name), plan.language, references) for f in fields)
+            yield row

@@ -1,0 +1,47 @@
+"""The interop routes against their own OpenAPI spec: generated requests, every schemathesis check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from django.http import HttpRequest, HttpResponseBase
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import CHECKS, load_all_checks
+
+
+class InteropApplication(WSGIHandler):
+    """The project's WSGI application, with the URLs the interop tests serve (see urls.py)."""
+
+    def get_response(self, request: HttpRequest) -> HttpResponseBase:
+        request.urlconf = "tests.interop.urls"  # type: ignore[attr-defined]
+        return super().get_response(request)
+
+
+load_all_checks()
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", InteropApplication()).include(
+    path_regex="^/api/v1/(reconciliation|screening|partners|harvest)"
+)
+
+
+@pytest.fixture
+def same_connection() -> Iterator[None]:
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_interop_routes_conform_to_their_spec(
+    case: schemathesis.Case, same_connection: None, harvested: dict[str, Any]
+) -> None:
+    case.call_and_validate(checks=CHECKS.get_all())
