@@ -17,7 +17,8 @@ Usage: python benchmarks/api_vs_datasette.py [--records 200000] [--duration 10] 
 3. Warms up, then runs wrk 4.1 (``--latency``; -t1 for c=1, -t2 for c=16, random ids from a fixed
    seed as in the anchor's rows.lua) for each workload at c=1 and c=16, one run at a time:
    record by UID vs Datasette's row by primary key (the same random records on both sides), and
-   the search page (top 20 + exact count + 2 facets) for a common word, a rare word and a UID.
+   the search page (top 20 + exact count + 2 facets) for a common word, a rare word, a record UID
+   and an OECD unique identifier.
    Server CPU per request comes from /proc (utime+stime of the server's process group).
 4. Runs the same search pages straight against tantivy in process (the floor: the search work's
    benchmarks/search_floor.py, run on the same data folder and query texts) and prints API median /
@@ -410,6 +411,8 @@ def stop_all() -> None:
 
 def start_ours(cache: Path, logs: Path) -> Server:
     env = {**os.environ, "OPENBCH_RATE_LIMIT_PER_IP": RATE_LIMIT, "OPENBCH_DATA_DIR": str(cache / "data")}
+    # two workers share their rate-limit counters through Redis (openbch serve refuses otherwise)
+    env.setdefault("OPENBCH_CACHE_URL", "redis://127.0.0.1:6379/3")
     env.pop("OPENBCH_DATABASE_URL", None)
     port = free_port()
     argv = [str(OPENBCH), "serve", "--data-dir", str(cache / "data"), "--port", str(port), "--workers", "2"]

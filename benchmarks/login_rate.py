@@ -138,7 +138,7 @@ def attack(port: int, *, attempts: int, mode: str, keep_alive: bool) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attempts", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="more than 1 needs --cache-url")
     parser.add_argument("--mode", choices=["account", "ip", "both"], default="both")
     parser.add_argument("--keep-alive", action="store_true", help="reuse one connection (one worker serves all)")
     parser.add_argument("--cache-url", default=None, help="OPENBCH_CACHE_URL for the server (shared counters)")

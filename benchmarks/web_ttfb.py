@@ -52,6 +52,8 @@ def _free_port() -> int:
 
 def _environment(data_dir: Path, *, cache: bool = True) -> dict[str, str]:
     env = {**os.environ, "OPENBCH_DATA_DIR": str(data_dir), "OPENBCH_RATE_LIMIT_PER_IP": "1000000000"}
+    # several workers share their rate-limit counters through Redis (openbch serve refuses otherwise)
+    env.setdefault("OPENBCH_CACHE_URL", "redis://127.0.0.1:6379/4")
     if not cache:
         env["OPENBCH_WEB_CACHE_SECONDS"] = "0"
     env.pop("OPENBCH_DATABASE_URL", None)

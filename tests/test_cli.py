@@ -94,3 +94,10 @@ def test_workflow_expire_runs_on_a_fresh_database(tmp_path: Path) -> None:
     result = run("workflow", "expire", "--data-dir", data, env=env)
     assert result.returncode == 0, result.stderr
     assert "expired 0 publication request(s)" in result.stdout
+
+
+def test_serve_refuses_several_workers_without_a_shared_rate_limit_cache(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_"))}
+    result = run("serve", "--workers", "2", "--port", "1", "--data-dir", str(tmp_path / "data"), env=env)
+    assert result.returncode == 2
+    assert "OPENBCH_CACHE_URL" in result.stderr

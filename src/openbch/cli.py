@@ -124,8 +124,26 @@ def _rebuild_index() -> int:
     return count
 
 
-def _serve(host: str, port: int, workers: int, started: float | None = None) -> None:
+def _shared_cache() -> bool:
+    from django.conf import settings
+
+    return "redis" in str(settings.CACHES["default"]["BACKEND"]).lower()
+
+
+def _serve(host: str, port: int, workers: int | None, started: float | None = None) -> None:
     from openbch.server import serve
+
+    shared = _shared_cache()
+    if workers is None:
+        workers = 2 if shared else 1
+    if workers > 1 and not shared:
+        # rate limits (API, logins) count in the cache: per process unless it is shared, so N workers
+        # would allow N times the configured attempts
+        console.print(
+            "several workers need a shared cache for their rate limits: set OPENBCH_CACHE_URL=redis://… "
+            "or serve with --workers 1"
+        )
+        raise typer.Exit(2)
 
     serve(host=host, port=port, workers=workers, started=started)
 
@@ -149,7 +167,7 @@ def demo(
     _harvest_bundled()
     _rebuild_index()
     if serve:
-        _serve(host, port, workers=2, started=started)
+        _serve(host, port, workers=None, started=started)
 
 
 @app.command()
@@ -187,7 +205,10 @@ def serve_command(
     data_dir: DataDir = None,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    workers: Annotated[int, typer.Option()] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default 2 with a shared cache, else 1; each runs 8 threads)."),
+    ] = None,
 ) -> None:
     """Serve the clearing-house (gunicorn)."""
     _setup(data_dir)

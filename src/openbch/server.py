@@ -25,7 +25,7 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return application
 
 
-def serve(*, host: str, port: int, workers: int = 2, started: float | None = None) -> None:
+def serve(*, host: str, port: int, workers: int = 1, started: float | None = None) -> None:
     url = f"http://{host}:{port}/"
 
     def when_ready(server: Any) -> None:
@@ -38,7 +38,7 @@ def serve(*, host: str, port: int, workers: int = 2, started: float | None = Non
             "bind": f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
-            "threads": 4,
+            "threads": 8,
             "accesslog": None,
             "when_ready": when_ready,
             "timeout": 60,
