@@ -37,11 +37,9 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
-def bch() -> Iterator[Any]:
+def bch(same_connection: None) -> Iterator[Any]:
     """The Python client talking HTTP to the app in process (WSGI), inside the test's transaction."""
     import httpx
-    from django.core import signals
-    from django.db import close_old_connections
 
     from openbch.client import OpenBCHClient
     from openbch.wsgi import application
@@ -52,12 +50,19 @@ def bch() -> Iterator[Any]:
         environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
         return application(environ, start_response)
 
-    # as Django's test client does: keep the test transaction's connection open across requests
+    with OpenBCHClient("http://testserver", transport=httpx.WSGITransport(app=pep3333)) as client:
+        yield client
+
+
+@pytest.fixture
+def same_connection() -> Iterator[None]:
+    """Requests served in this thread (WSGI, schemathesis) use the test's connection and transaction,
+    as Django's test client arranges: no closing of "old" connections around each request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    try:
-        with OpenBCHClient("http://testserver", transport=httpx.WSGITransport(app=pep3333)) as client:
-            yield client
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

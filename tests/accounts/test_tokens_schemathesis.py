@@ -5,13 +5,10 @@ Uses the product's URL map once the routes are mounted in openbch.api.app, the t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.db import close_old_connections
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -50,15 +47,6 @@ class FixedToken:
 
     def set(self, case: schemathesis.Case, data: str, context: Any) -> None:
         case.headers["Authorization"] = f"Bearer {data}"
-
-
-@pytest.fixture
-def same_connection() -> Iterator[None]:
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db

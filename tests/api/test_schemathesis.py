@@ -6,12 +6,8 @@ malformed input rejected with 4xx, well-formed input accepted or answered 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
-from django.core import signals
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
@@ -19,16 +15,6 @@ from openbch.wsgi import application
 
 load_all_checks()
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
-
-
-@pytest.fixture
-def same_connection() -> Iterator[None]:
-    # requests run in this thread on the test's connection (inside its transaction), as Django's test client does
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponseBase
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
@@ -27,15 +24,6 @@ load_all_checks()
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", InteropApplication()).include(
     path_regex="^/api/v1/(reconciliation|screening|partners|harvest)"
 )
-
-
-@pytest.fixture
-def same_connection() -> Iterator[None]:
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db

@@ -167,3 +167,14 @@ def test_a_rebuild_switches_generations_and_readers_follow(client: Client) -> No
     assert meta.generation == second.generation
     assert after.num_docs == before.num_docs == published_count()
     assert client.get("/api/v1/search", {"limit": 1}).json()["total"] == published_count()
+
+
+def test_a_bulk_load_is_indexed_once_at_its_end_not_per_batch(django_capture_on_commit_callbacks: Any) -> None:
+    from openbch.records.publishing import LIVE_INDEX_LIMIT
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        publish_records(SYSTEM, [organism(f"Bulkia n{i}") for i in range(LIVE_INDEX_LIMIT + 1)])
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        publish_records(SYSTEM, [organism("Singula one")])
+    assert len(callbacks) == 1

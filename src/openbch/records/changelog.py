@@ -17,13 +17,15 @@ from openbch.search.live import index_after_commit
 __all__ = ["append_events", "events_after", "last_seq"]
 
 
-def append_events(events: Iterable[tuple[str, Record]], *, at: dt.datetime) -> int:
+def append_events(events: Iterable[tuple[str, Record]], *, at: dt.datetime, schedule_index: bool = True) -> int:
     """Append one event per (kind, record); the caller holds the write lock (see locking.py).
 
     Every public change passes here, so this is where the search index is told to catch up once the
-    transaction commits.
+    transaction commits. A bulk load passes ``schedule_index=False``: it indexes once at its end (and
+    the next query catches up anyway), instead of once per batch.
     """
-    index_after_commit()
+    if schedule_index:
+        index_after_commit()
     return insert_rows(
         ChangeEvent,
         ["at", "kind", "record", "uid", "type", "owner", "revision"],

@@ -30,6 +30,10 @@ from openbch.recordtypes.validate import parse_reference
 __all__ = ["PreparedRevision", "new_identifier", "write_revisions"]
 
 
+#: publications per transaction up to which the search index is updated at commit
+LIVE_INDEX_LIMIT = 100
+
+
 def new_identifier() -> str:
     return str(uuid.uuid4()).upper()
 
@@ -217,7 +221,8 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
         ["record", "kind", "value"],
         (row for r, p in zip(records, items, strict=True) for row in _keys(r.pk, p)),
     )
-    append_events((("published", r) for r in records), at=at)
+    # a handful of publications are searchable at commit; a bulk load indexes once at its end
+    append_events((("published", r) for r in records), at=at, schedule_index=len(records) <= LIVE_INDEX_LIMIT)
     append_audit(
         actor,
         (

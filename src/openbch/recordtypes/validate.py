@@ -118,9 +118,10 @@ class _Checker:
         if not isinstance(value, dict) or not isinstance(value.get("identifier"), str):
             self.error(path, "invalid_type", f'{f.name} must be a term {{"identifier": "…"}}')
             return
-        unknown_keys = set(value) - {"identifier", "customValue"}
-        if unknown_keys:
-            self.error(path, "unknown_field", f"a term has no {sorted(unknown_keys)}")
+        if len(value) > 1:
+            unknown_keys = set(value) - {"identifier", "customValue"}
+            if unknown_keys:
+                self.error(path, "unknown_field", f"a term has no {sorted(unknown_keys)}")
         term_id = value["identifier"]
         if term_id == "other":
             if not f.allow_other:
@@ -132,7 +133,7 @@ class _Checker:
                 self.mltext(f, custom, f"{path}/customValue")
             return
         assert f.vocabulary is not None
-        if term_id not in get_vocabulary(f.vocabulary):
+        if term_id not in get_vocabulary(f.vocabulary).terms:
             self.soft(f"{path}/identifier", "unknown_term", f"{term_id!r} is not a term of vocabulary {f.vocabulary}")
 
     def reference(self, f: FieldDef, value: Any, path: str) -> None:
