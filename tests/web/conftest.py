@@ -129,7 +129,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [str(OPENBCH), "serve", "--data-dir", str(data_dir), "--port", str(port), "--workers", "2"],
+        [str(OPENBCH), "serve", "--data-dir", str(data_dir), "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
