@@ -15,7 +15,7 @@ from typing import Any
 from openbch.core.actors import Actor
 from openbch.records.hashing import canonical_json
 from openbch.records.models import AuditEntry
-from openbch.records.rows import insert_rows
+from openbch.records.rows import JsonText, insert_rows
 
 __all__ = ["AuditEvent", "append_audit", "verify_chain"]
 
@@ -67,7 +67,8 @@ def append_audit(actor: Actor, events: Iterable[AuditEvent], *, at: dt.datetime)
             "details": event.details,
         }
         digest = _digest(prev, entry)
-        rows.append([*(entry[f] for f in _FIELDS), prev, digest])
+        # the details go in as the JSON the digest was computed over
+        rows.append([*(entry[f] for f in _FIELDS[:-1]), JsonText(canonical_json(entry["details"])), prev, digest])
         prev = digest
     insert_rows(AuditEntry, [*_FIELDS, "prev_hash", "entry_hash"], rows)
 

@@ -178,7 +178,8 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
         RecordLink.objects.filter(source_id__in=changed_ids).delete()
         RecordKey.objects.filter(record_id__in=changed_ids).delete()
 
-    warnings_of = [[w.as_dict() for w in p.warnings] for p in items]
+    # serialized here, once, as the body is: the JSON field's own adaptation cost more than the insert
+    warnings_of = [JsonText(canonical_json([w.as_dict() for w in p.warnings])) for p in items]
     insert_rows(
         Revision,
         [
@@ -200,7 +201,7 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
                 r.revision,
                 p.json,
                 p.hash,
-                p.languages,
+                JsonText(canonical_json(p.languages)),
                 w,
                 at,
                 actor.name,
