@@ -103,12 +103,9 @@ def get_published(reference: str, revision: int | None = None) -> PublishedRecor
 def latest_revisions(records: Iterable[Record]) -> list[PublishedRecord]:
     """The latest published revision of each record, in the order given, with one query."""
     records = list(records)
-    wanted = {(r.pk, r.revision) for r in records}
-    revisions = {
-        (rev.record_id, rev.revision): rev
-        for rev in Revision.objects.filter(record__in=records)
-        if (rev.record_id, rev.revision) in wanted
-    }
+    # only the latest revision of each, chosen by the database (not every revision, filtered here)
+    latest = Revision.objects.filter(record__in=records, revision=F("record__revision"))
+    revisions = {(rev.record_id, rev.revision): rev for rev in latest}
     return [PublishedRecord(r, revisions[(r.pk, r.revision)]) for r in records if (r.pk, r.revision) in revisions]
 
 

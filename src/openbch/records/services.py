@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from openbch.core.actors import Actor
@@ -132,7 +133,9 @@ def publish_records(
         stored_by_identifier = {r.identifier: r for r in found}
         stored_by_key = {r.source_key: r for r in found if r.source_key}
         latest_hash = dict(
-            Revision.objects.filter(record__in=found).order_by("revision").values_list("record_id", "content_hash")
+            Revision.objects.filter(record__in=found, revision=F("record__revision")).values_list(
+                "record_id", "content_hash"
+            )
         )
 
         errors: list[Issue] = []

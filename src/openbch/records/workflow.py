@@ -54,7 +54,7 @@ from openbch.records.policy import Action, allowed
 from openbch.records.publishing import PreparedRevision, new_identifier, write_revisions
 from openbch.records.services import draft_validation, normalize_owner, reference_types
 from openbch.recordtypes import RecordType, get_record_type
-from openbch.recordtypes.validate import GUID, check_references, validate
+from openbch.recordtypes.validate import GUID, ValidationResult, check_references, validate
 
 __all__ = [
     "RECONFIRMATION_PERIOD",
@@ -198,20 +198,17 @@ def _pending_request(record: Record) -> PublicationRequest | None:
     return PublicationRequest.objects.select_for_update().filter(record=record, status=RequestStatus.PENDING).first()
 
 
-def _strict_issues(record: Record, body: Mapping[str, Any]) -> list[Issue]:
-    record_type = get_record_type(record.type)
-    result = validate(record_type, dict(body), level="publish", owner=record.owner)
+def _strict_validation(record: Record, body: Mapping[str, Any]) -> ValidationResult:
+    """Publication-level validation of a body for ``record``, references included."""
+    result = validate(get_record_type(record.type), dict(body), level="publish", owner=record.owner)
     referenced = {use.identifier for use in result.references}
     check_references(result, reference_types(referenced, published_only=True), level="publish")
-    return result.errors
+    return result
 
 
 def _publish_draft(actor: Actor, record: Record, draft: Draft, *, approved_by: str = "") -> Record:
     record_type = get_record_type(record.type)
-    result = validate(record_type, draft.body, level="publish", owner=record.owner)
-    check_references(
-        result, reference_types({u.identifier for u in result.references}, published_only=True), level="publish"
-    )
+    result = _strict_validation(record, draft.body)
     if result.errors:
         raise ValidationFailedError(f"{len(result.errors)} error(s); nothing was published", issues=result.errors)
     previous = Revision.objects.filter(record=record, revision=record.revision).values_list("content_hash", flat=True)
@@ -354,7 +351,7 @@ def submit(actor: Actor, *, identifier: str, message: str = "") -> PublicationRe
             raise ConflictError("there is no draft to submit")
         if draft.locked:
             raise ConflictError("a publication request is already pending")
-        errors = _strict_issues(record, draft.body)
+        errors = _strict_validation(record, draft.body).errors
         if errors:
             raise ValidationFailedError(f"{len(errors)} error(s); the request was not made", issues=errors)
         now = timezone.now()
