@@ -420,3 +420,24 @@ def test_the_spec_documents_the_search_parameters_and_responses(client: Client) 
     assert {"200", "400"} <= set(operation["responses"])
     export = spec["paths"]["/api/v1/export"]["get"]
     assert "text/csv" in export["responses"]["200"]["content"]
+
+
+@pytest.mark.parametrize("first_window", [2, 1024])
+@pytest.mark.parametrize("q", ["maize", "tolerance", "canada"])
+def test_relevance_pages_follow_score_then_the_newer_record(
+    client: Client, monkeypatch: pytest.MonkeyPatch, q: str, first_window: int
+) -> None:
+    """The walk equals every hit sorted by (score, record number), both descending, whatever the
+    first window (a window of 2 cuts every run of equal scores and makes the window grow)."""
+    from openbch.search import service
+
+    monkeypatch.setattr(service, "FIRST_RELEVANCE_WINDOW", first_window)
+    everything = search(client, {"q": q, "limit": 100})
+    assert everything["total"] > 20, "the query must match enough records to page"
+    pages = walk(client, {"q": q, "limit": 7})
+    numbers = {r["uid"]: int(r["uid"].split("-")[3]) for r in pages}
+    expected = sorted(pages, key=lambda r: (-r["score"], -numbers[r["uid"]]))
+    assert [r["uid"] for r in pages] == [r["uid"] for r in expected]
+    assert len(pages) == everything["total"] == len({r["uid"] for r in pages})
+    ties = Counter(r["score"] for r in pages)
+    assert max(ties.values()) > 7, "the query must have a run of equal scores longer than a page"

@@ -9,9 +9,11 @@ between server processes.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from openbch.api.errors import problem_response
 
-__all__ = ["ApiConventionsMiddleware", "etag_matches", "not_modified"]
+__all__ = ["ApiConventionsMiddleware", "etag_matches", "json_response", "not_modified"]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 CORS_HEADERS = {
@@ -43,6 +45,17 @@ def not_modified(etag: str) -> HttpResponse:
     response = HttpResponse(status=304)
     response["ETag"] = etag
     return response
+
+
+def json_response(data: Mapping[str, Any]) -> HttpResponse:
+    """A 200 answer serialized once, bypassing django-ninja's validation of the response.
+
+    For the hottest reads (a search page, a record by UID) that validation cost as much as the
+    query itself. The routes still declare their response schema for the spec, the payload comes
+    from our own services in that shape, and the schemathesis tests hold every response to the spec.
+    """
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    return HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
 
 
 def _client_ip(request: HttpRequest) -> str:

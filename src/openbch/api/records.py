@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 
-from openbch.api.conventions import etag_matches, not_modified
+from openbch.api.conventions import etag_matches, json_response, not_modified
 from openbch.api.language import requested_language
 from openbch.api.params import LANGUAGE_PATTERN, Language, RecordUid
 from openbch.api.schemas import Problem
@@ -134,9 +134,10 @@ def _serve_record(
     etag = _etag(found, fields)
     if etag_matches(request, etag):
         return not_modified(etag)
-    response["ETag"] = etag
-    response["Vary"] = "Accept-Language"
-    return _record_out(request, found, fields, language)
+    answer = json_response(_record_out(request, found, fields, language))
+    answer["ETag"] = etag
+    answer["Vary"] = "Accept-Language"
+    return answer
 
 
 @router.get(

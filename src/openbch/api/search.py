@@ -12,10 +12,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import create_model
 
+from openbch.api.conventions import json_response
 from openbch.api.language import requested_language
 from openbch.api.params import LANGUAGE_PATTERN
 from openbch.api.schemas import Problem
@@ -197,14 +198,14 @@ ExportParams: Any = create_model(
     response={200: SearchOut, **SEARCH_ERRORS},
     summary="Search published records: free text, filters, facets, cursor pagination",
 )
-def search_records(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+def search_records(request: HttpRequest, params: Query[SearchParams]) -> HttpResponse:
     """Free text over titles, names, descriptions and identifiers in any of the six UN languages,
     filtered by record type, country, date and any facet of the record types (a decision's facets
     include the traits, crops — `recipientOrganisms` — and `genes` of the LMOs it covers; a broader
     term matches its narrower terms). Facets come back with counts, as a tree for hierarchical
     vocabularies. Pages follow `next`: a walk sees the records published when it began, each once."""
     language = requested_language(request, request.GET.get("lang"))
-    return search(dict(request.GET.lists()), language)
+    return json_response(search(dict(request.GET.lists()), language))
 
 
 _EXPORT_RESPONSES = {

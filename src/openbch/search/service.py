@@ -45,6 +45,7 @@ __all__ = ["ExportPlan", "export_columns", "export_rows", "prepare_export", "run
 REFERENCE_FACET_SIZE = 100
 #: relevance pages look at most this deep for the tail of a group of equal scores
 MAX_RELEVANCE_WINDOW = 100_000
+FIRST_RELEVANCE_WINDOW = 1024
 EXPORT_BATCH = 1000
 
 
@@ -141,39 +142,89 @@ def _relevance_page(
 
     Scores are reproducible across pages (see :func:`openbch.search.query.text_query`), so the next
     page is exactly what ranks after the last record returned. tantivy keeps the best ``window``
-    hits but breaks ties between equal scores its own way, so the window grows until the hits that
-    decide this page all score strictly more than the lowest score it kept (or it holds every hit).
+    hits but breaks ties between equal scores its own way, so the window grows until the run of
+    equal scores that completes this page is whole (it scores more than the lowest score kept, or
+    the window holds every hit).
     """
     last = (cursor.score, cursor.number) if cursor else None
-    window = max((cursor.offset if cursor else 0) + query.limit + 1, 2 * query.limit)
+    wanted = query.limit + 1
+    # every search scores all the matches again, so a few large windows beat many small ones
+    window = max((cursor.offset if cursor else 0) + wanted, FIRST_RELEVANCE_WINDOW)
     total: int | None = None
     while True:
         result = searcher.search(base, window, count=total is None)
         if total is None:
             total = int(result.count)  # type: ignore[attr-defined]  # the stub lacks SearchResult.count
-        found = result.hits
-        exhausted = len(found) < window
-        addresses = [address for _, address in found]
-        numbers = searcher.fast_field_values("number", addresses) if addresses else []
-        ranked = sorted(
-            (_Hit(address, float(score), int(n or 0)) for (score, address), n in zip(found, numbers, strict=True)),
-            key=lambda h: (-(h.score or 0.0), -h.number),
-        )
-        after = [h for h in ranked if last is None or ((h.score or 0.0), h.number) < last]
-        lowest = float(found[-1][0]) if found else 0.0
-        settled = exhausted or (len(after) > query.limit and (after[query.limit].score or 0.0) > lowest)
-        if settled or window >= MAX_RELEVANCE_WINDOW:
+        found = result.hits  # built anew on every access
+        # past the deepest window, the last run is taken as it stands
+        exhausted = len(found) < window or window >= MAX_RELEVANCE_WINDOW
+        ranked = _rank_runs(searcher, found, last, wanted, exhausted)
+        if ranked.settled:
             break
-        window *= 4
-    page = after[: query.limit]
+        window *= 8
+    page = ranked.hits[: query.limit]
     following = None
-    if len(after) > query.limit:
+    if len(ranked.hits) > query.limit:
         tail = page[-1]
-        offset = len(ranked) - len(after) + query.limit
         following = Cursor(
-            query.fingerprint(), pin, None, number=tail.number, score=tail.score or 0.0, offset=offset, weights=weights
+            query.fingerprint(),
+            pin,
+            None,
+            number=tail.number,
+            score=tail.score or 0.0,
+            offset=ranked.before + query.limit,
+            weights=weights,
         )
     return page, following, total
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    #: the hits after the cursor, best first, at least ``wanted`` of them unless the hits ran out
+    hits: list[_Hit]
+    #: how many hits rank at or before the cursor (sizes the next page's window)
+    before: int
+    #: False when the run of equal scores that completes the page may go on past the window
+    settled: bool
+
+
+def _rank_runs(
+    searcher: tantivy.Searcher,
+    found: list[tuple[float, tantivy.DocAddress]],
+    last: tuple[float, int] | None,
+    wanted: int,
+    exhausted: bool,
+) -> _Ranked:
+    """Order ``found`` (best score first, ties in tantivy's order) by (score, number) descending.
+
+    Only the runs of equal scores that reach the page are looked at: runs wholly before the cursor
+    are counted, not read, and the record numbers are fetched for the runs that are ordered.
+    """
+    hits: list[_Hit] = []
+    before = 0
+    start = 0
+    while start < len(found) and len(hits) < wanted:
+        score = float(found[start][0])
+        end = start + 1
+        while end < len(found) and float(found[end][0]) == score:
+            end += 1
+        if last is not None and score > last[0]:
+            before += end - start
+            start = end
+            continue
+        if end == len(found) and not exhausted:
+            # this run may continue past the window: its order is not known yet
+            return _Ranked(hits, before, False)
+        addresses = [address for _, address in found[start:end]]
+        numbers = [int(n or 0) for n in searcher.fast_field_values("number", addresses)]
+        order = sorted(range(len(numbers)), key=numbers.__getitem__, reverse=True)
+        for i in order:
+            if last is not None and score == last[0] and numbers[i] >= last[1]:
+                before += 1
+                continue
+            hits.append(_Hit(addresses[i], score, numbers[i]))
+        start = end
+    return _Ranked(hits, before, True)
 
 
 def _snippets(
