@@ -216,3 +216,34 @@ def axe_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     # also declared in pyproject.toml once it lists it; declaring twice is harmless
     config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright (tests/web)")
+
+
+# ---------------------------------------------------------------------------------------------
+# accounts on the served data folder, for the management centre's browser tests
+
+
+#: the password of every account made by :func:`manage_accounts`
+MANAGE_PASSWORD = "browser tests: a long passphrase"
+
+
+@pytest.fixture(scope="session")
+def manage_accounts(served: Served) -> dict[str, str]:
+    """A Canadian national authorized user and publishing authority, made with ``openbch user``."""
+    env = _environment(served.data_dir)
+    accounts = {
+        "author-ca": ("national-authorized-user", "CA"),
+        "publisher-ca": ("national-publishing-authority", "CA"),
+    }
+    for name, (role, country) in accounts.items():
+        created = subprocess.run(
+            [str(OPENBCH), "user", "create", name, "--data-dir", str(served.data_dir)],
+            input=MANAGE_PASSWORD + "\n",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"openbch user create {name} failed:\n{created.stdout}\n{created.stderr}")
+        _run(["user", "grant", name, role, "--country", country, "--data-dir", str(served.data_dir)], env)
+    return {name: MANAGE_PASSWORD for name in accounts}

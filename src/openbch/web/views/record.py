@@ -107,6 +107,10 @@ def render_record(request: HttpRequest, item: PublishedRecord, *, printing: bool
             "article": article,
             "page_url": page_url,
             "absolute_url": request.build_absolute_uri(page_url),
+            # the way into the management centre (which decides what the visitor may do there)
+            "manage_url": reverse("web:manage_record", args=[item.record.identifier])
+            if request.user.is_authenticated and not printing
+            else "",
         },
     )
 
