@@ -41,33 +41,42 @@ _FIELDS = (
 
 
 def _digest(prev_hash: str, entry: dict[str, Any]) -> str:
-    payload = canonical_json({**entry, "at": entry["at"].isoformat()})
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+    return _chain(prev_hash, {**entry, "at": entry["at"].isoformat()})
+
+
+def _chain(prev_hash: str, entry: dict[str, Any]) -> str:
+    """The entry hash of ``entry`` (its time already as ISO text) after ``prev_hash``."""
+    return hashlib.sha256((prev_hash + canonical_json(entry)).encode("utf-8")).hexdigest()
 
 
 def append_audit(actor: Actor, events: Iterable[AuditEvent], *, at: dt.datetime) -> None:
     """Append entries for ``events``; the caller holds the write lock (see locking.py)."""
     last = AuditEntry.objects.order_by("-seq").values_list("entry_hash", flat=True).first()
     prev = last or GENESIS
+    # what every entry of this call shares, worked out once (a bulk load appends thousands)
+    shared: dict[str, Any] = {
+        "at": at.isoformat(),
+        "actor": actor.name,
+        "actor_kind": actor.kind,
+        "roles": actor.describe_roles()[:500],
+        "request_id": actor.request_id,
+        "client_ip": actor.client_ip,
+    }
     rows = []
     for event in events:
-        entry = {
-            "at": at,
-            "actor": actor.name,
-            "actor_kind": actor.kind,
-            "roles": actor.describe_roles()[:500],
+        entry: dict[str, Any] = {
+            **shared,
             "country": event.country[:4],
             "action": event.action,
             "record_identifier": event.record_identifier,
             "record_uid": event.record_uid,
             "before_hash": event.before_hash,
             "after_hash": event.after_hash,
-            "request_id": actor.request_id,
-            "client_ip": actor.client_ip,
             "details": event.details,
         }
-        digest = _digest(prev, entry)
-        # the details go in as the JSON the digest was computed over
+        digest = _chain(prev, entry)
+        # stored with the transaction's datetime; the details go in as the JSON the digest was computed over
+        entry["at"] = at
         rows.append([*(entry[f] for f in _FIELDS[:-1]), JsonText(canonical_json(entry["details"])), prev, digest])
         prev = digest
     insert_rows(AuditEntry, [*_FIELDS, "prev_hash", "entry_hash"], rows)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -23,7 +23,7 @@ from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.changelog import append_events
 from openbch.records.hashing import canonical_json
 from openbch.records.models import NumberCounter, Record, RecordKey, RecordLink, RecordState, Revision
-from openbch.records.rows import JsonText, insert_rows
+from openbch.records.rows import JsonText, insert_rows, select_where_in
 from openbch.recordtypes import RecordType
 from openbch.recordtypes.validate import parse_reference
 
@@ -78,22 +78,22 @@ def _reserve_numbers(count: int) -> int:
 
 def _links(record_id: int, prepared: PreparedRevision) -> list[tuple[int, str, int, str, int | None]]:
     rows = []
-    for f in prepared.record_type.reference_fields:
-        value = prepared.body.get(f.name)
+    body = prepared.body
+    for name in prepared.record_type.reference_field_names:
+        value = body.get(name)
         items = value if isinstance(value, list) else [value] if value else []
         for position, item in enumerate(items):
             parsed = parse_reference(item.get("identifier", "")) if isinstance(item, dict) else None
             if parsed:
-                rows.append((record_id, f.name, position, parsed[0], parsed[1]))
+                rows.append((record_id, name, position, parsed[0], parsed[1]))
     return rows
 
 
 def _keys(record_id: int, prepared: PreparedRevision) -> list[tuple[int, str, str]]:
     rows = []
-    for f in prepared.record_type.fields.values():
-        if f.kind != "oecd_uid":
-            continue
-        value = prepared.body.get(f.name)
+    body = prepared.body
+    for name in prepared.record_type.oecd_uid_field_names:
+        value = body.get(name)
         for text in value if isinstance(value, list) else [value] if value else []:
             key = compact_key(text)
             if key:
@@ -101,24 +101,33 @@ def _keys(record_id: int, prepared: PreparedRevision) -> list[tuple[int, str, st
     return rows
 
 
+#: a new record's attributes in the model's order: ``Record(*values)`` is 3x faster than keywords
+_RECORD_ATTNAMES = tuple(f.attname for f in Record._meta.concrete_fields)
+_RECORD_DEFAULTS: dict[str, Any] = {
+    f.attname: None if f.primary_key else f.get_default() for f in Record._meta.concrete_fields
+}
+_RECORD_COLUMNS = [f.name for f in Record._meta.concrete_fields if not f.primary_key]
+
+
+def _new_record(**values: Any) -> Record:
+    """``Record(**values)``, with the model's defaults for the rest."""
+    unknown = values.keys() - _RECORD_DEFAULTS.keys()
+    if unknown:
+        raise TypeError(f"Record has no field(s) {sorted(unknown)}")
+    ordered: list[Any] = [values.get(name, _RECORD_DEFAULTS[name]) for name in _RECORD_ATTNAMES]
+    # positional on purpose (the stubs only type keyword construction)
+    return cast("Callable[..., Record]", Record)(*ordered)
+
+
 def _insert_records(records: list[Record]) -> None:
     """Insert new records and set their primary keys (read back by identifier)."""
     if not records:
         return
-    fields = [
-        "identifier", "type", "owner", "number", "state", "revision", "source_key", "title", "instance",
-        "created_at", "updated_at", "first_published_at", "withdrawn_at", "withdrawn_reason",
-        "created_by", "created_by_id", "confirmed_at",
-    ]  # fmt: skip
-    insert_rows(Record, fields, ([getattr(r, f) for f in fields] for r in records))
+    insert_rows(Record, _RECORD_COLUMNS, ([getattr(r, f) for f in _RECORD_COLUMNS] for r in records))
     by_identifier = {r.identifier: r for r in records}
-    identifiers = list(by_identifier)
-    for start in range(0, len(identifiers), 900):
-        for pk, identifier in Record.objects.filter(identifier__in=identifiers[start : start + 900]).values_list(
-            "pk", "identifier"
-        ):
-            by_identifier[identifier].pk = pk
-            by_identifier[identifier]._state.adding = False
+    for pk, identifier in select_where_in(Record, ["id", "identifier"], "identifier", by_identifier):
+        by_identifier[identifier].pk = pk
+        by_identifier[identifier]._state.adding = False
 
 
 def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.datetime) -> list[Record]:
@@ -132,7 +141,7 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
         record = prepared.existing
         title = prepared.record_type.title(prepared.body, "en")[:2000]
         if record is None:
-            record = Record(
+            record = _new_record(
                 identifier=prepared.identifier,
                 type=prepared.record_type.code,
                 owner=prepared.owner,

@@ -1,8 +1,14 @@
-"""Fast multi-row INSERT for the append-only tables, through Django's own value adaptation.
+"""Fast multi-row INSERT for the append-only tables, and fast key lookups, in raw SQL.
 
-Why not ``bulk_create``: building a model instance per row cost four times the SQL itself in the
-bulk-load benchmark. The values are still adapted by the model fields (datetimes, JSON), so the
+Why not ``bulk_create`` or ``filter(x__in=…)``: building a model instance per row cost four times
+the SQL itself in the bulk-load benchmark, and compiling an ``__in`` lookup of 5,000 values cost
+more than running it. The values are still adapted by the model fields (datetimes, JSON), so the
 rows are exactly what the ORM would have written, on SQLite and PostgreSQL alike.
+
+On PostgreSQL the rows go in with ``COPY … FROM STDIN`` (psycopg 3), several times faster than
+``executemany``. COPY is an INSERT for everything that matters here: it checks the constraints and
+foreign keys, fills identity columns (the change log's and the audit log's ``seq``) from their
+sequence in row order, and the append-only triggers (BEFORE UPDATE/DELETE) stay in force.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from typing import Any
 
 from django.db import connection, models
 
-__all__ = ["JsonText", "insert_rows"]
+__all__ = ["JsonText", "insert_rows", "select_where_in"]
 
 
 class JsonText(str):
     """JSON already serialized (e.g. the canonical form hashed for a revision): stored as is."""
+
+    __slots__ = ()
 
 
 def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -32,41 +40,67 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 
         return datetime_value
     if kind == "JSONField":
-        on_postgresql = connection.vendor == "postgresql"
-        if on_postgresql:
-            from psycopg.types.json import Jsonb
 
         def json_value(value: Any) -> Any:
             if isinstance(value, JsonText):
-                return Jsonb(value, dumps=str) if on_postgresql else str(value)
+                # text, which PostgreSQL parses as jsonb exactly as it parses a parameter (COPY too)
+                return str(value)
             return field.get_db_prep_save(value, connection)
 
         return json_value
     return None
 
 
-def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *, chunk: int = 2000
-) -> int:
-    """Insert ``rows`` (values in the order of ``fields``; foreign keys by id) into ``model``'s table."""
-    meta = model._meta
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _columns(model: type[models.Model], fields: Sequence[str]) -> tuple[list[str], list[Callable[[Any], Any] | None]]:
     columns = []
     adapters = []
     for name in fields:
-        field = meta.get_field(name)
-        assert isinstance(field, models.Field)
+        field = _field(model, name)
         columns.append(connection.ops.quote_name(str(field.column)))
         adapters.append(_adapter(field))
-    # table and column names come from the model, never from input; values are parameters
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    return columns, adapters
+
+
+def _adapted(rows: Iterable[Sequence[Any]], adapters: list[Callable[[Any], Any] | None]) -> Iterable[Sequence[Any]]:
+    adapting = [(i, a) for i, a in enumerate(adapters) if a is not None]
+    if not adapting:
+        yield from rows
+        return
+    width = len(adapters)
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"a row of {len(row)} values for {width} columns")
+        values = list(row)
+        for i, adapt in adapting:
+            values[i] = adapt(values[i])
+        yield values
+
+
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]], *, chunk: int = 5000
+) -> int:
+    """Insert ``rows`` (values in the order of ``fields``; foreign keys by id) into ``model``'s table."""
+    columns, adapters = _columns(model, fields)
+    table = connection.ops.quote_name(model._meta.db_table)
     count = 0
-    batch: list[list[Any]] = []
     with connection.cursor() as cursor:
-        for row in rows:
-            batch.append([a(v) if a else v for a, v in zip(adapters, row, strict=True)])
+        if connection.vendor == "postgresql":
+            # table and column names come from the model, never from input; values are data
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in _adapted(rows, adapters):
+                    copy.write_row(row)
+                    count += 1
+            return count
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        batch: list[Sequence[Any]] = []
+        for row in _adapted(rows, adapters):
+            batch.append(row)
             if len(batch) >= chunk:
                 cursor.executemany(sql, batch)
                 count += len(batch)
@@ -75,3 +109,39 @@ def insert_rows(
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+def select_where_in(
+    model: type[models.Model],
+    fields: Sequence[str],
+    key: str,
+    values: Iterable[Any],
+    *,
+    where: str = "",
+    params: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """Rows (``fields`` in order) of ``model`` whose ``key`` is one of ``values``.
+
+    ``where`` is an extra SQL condition (with ``%s`` for ``params``) written by the caller, never
+    from input. PostgreSQL gets the values as one array; SQLite in chunks below its variable limit.
+    """
+    quote = connection.ops.quote_name
+    names = [quote(str(_field(model, f).column)) for f in fields]
+    column = quote(str(_field(model, key).column))
+    select = f"SELECT {', '.join(names)} FROM {quote(model._meta.db_table)} WHERE "  # noqa: S608
+    extra = f" AND ({where})" if where else ""
+    wanted = list(dict.fromkeys(values))
+    found: list[tuple[Any, ...]] = []
+    if not wanted:
+        return found
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{select}{column} = ANY(%s){extra}", [wanted, *params])
+            found.extend(cursor.fetchall())
+            return found
+        size = max(1, (connection.features.max_query_params or 999) - len(params) - 1)
+        for start in range(0, len(wanted), size):
+            part = wanted[start : start + size]
+            cursor.execute(f"{select}{column} IN ({', '.join(['%s'] * len(part))}){extra}", [*part, *params])
+            found.extend(cursor.fetchall())
+    return found

@@ -10,7 +10,9 @@ Here: bulk publication (loads, imports, harvests). The draft → request → app
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +30,8 @@ from openbch.core.errors import (
 from openbch.records.locking import acquire_write_lock
 from openbch.records.models import Record, RecordState, Revision
 from openbch.records.policy import Action, allowed
-from openbch.records.publishing import PreparedRevision, new_identifier, write_revisions
+from openbch.records.publishing import LIVE_INDEX_LIMIT, PreparedRevision, new_identifier, write_revisions
+from openbch.records.rows import select_where_in
 from openbch.recordtypes import RecordType, get_record_type
 from openbch.recordtypes.validate import GUID, ValidationResult, check_references, validate
 from openbch.vocabularies import get_vocabulary
@@ -96,13 +99,50 @@ def owner_issues(record_type: RecordType, owner: str) -> list[Issue]:
 
 
 def reference_types(identifiers: set[str], *, published_only: bool) -> dict[str, str]:
-    found: dict[str, str] = {}
-    states = [RecordState.PUBLISHED, RecordState.WITHDRAWN] if published_only else list(RecordState)
-    chunk = sorted(identifiers)
-    for start in range(0, len(chunk), 900):
-        rows = Record.objects.filter(identifier__in=chunk[start : start + 900], state__in=states)
-        found.update(rows.values_list("identifier", "type"))
+    """The type code of each record of ``identifiers`` that exists (and is public, if ``published_only``)."""
+    if not published_only:
+        return dict(select_where_in(Record, ["identifier", "type"], "identifier", sorted(identifiers)))
+    public = [RecordState.PUBLISHED.value, RecordState.WITHDRAWN.value]
+    rows = select_where_in(
+        Record, ["identifier", "type"], "identifier", sorted(identifiers), where="state IN (%s, %s)", params=public
+    )
+    return dict(rows)
+
+
+def _stored_records(inputs: Sequence[RecordInput]) -> list[Record]:
+    """The stored records that ``inputs`` name, by identifier or source key.
+
+    A bulk load is mostly new records: the keys are looked up in raw SQL first, so that the ORM
+    (whose ``__in`` lookups cost more to compile than to run) only fetches the records that exist.
+    """
+    identifiers = [i.identifier.upper() for i in inputs if i.identifier]
+    keys = [i.source_key for i in inputs if i.source_key]
+    pks = {pk for (pk,) in select_where_in(Record, ["id"], "identifier", identifiers)}
+    pks.update(pk for (pk,) in select_where_in(Record, ["id"], "source_key", keys))
+    found: list[Record] = []
+    ordered = sorted(pks)
+    for start in range(0, len(ordered), 900):
+        found.extend(Record.objects.filter(pk__in=ordered[start : start + 900]))
     return found
+
+
+@contextmanager
+def _cyclic_gc_paused(pause: bool) -> Iterator[None]:
+    """Pause Python's cycle collector for one bulk publication.
+
+    A batch allocates hundreds of thousands of short-lived containers (bodies, issues, rows), none
+    of them in reference cycles, and the collector traversed them again and again: a fifth of the
+    bulk-load time. Reference counting still frees everything as usual; any cycle is collected
+    once the collector runs again. It is left alone when someone else had already paused it.
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _with_location(issues: list[Issue], location: dict[str, Any]) -> list[Issue]:
@@ -122,14 +162,9 @@ def publish_records(
     """
     locate = location_of or (lambda i: {"item": i})
     report = PublishReport()
-    with transaction.atomic():
+    with _cyclic_gc_paused(len(inputs) > LIVE_INDEX_LIMIT), transaction.atomic():
         acquire_write_lock()
-        by_identifier = {i.identifier.upper(): i for i in inputs if i.identifier}
-        by_key = {i.source_key: i for i in inputs if i.source_key}
-        found = list(Record.objects.filter(identifier__in=list(by_identifier)))
-        keys = list(by_key)
-        for start in range(0, len(keys), 900):
-            found.extend(Record.objects.filter(source_key__in=keys[start : start + 900]))
+        found = _stored_records(inputs)
         stored_by_identifier = {r.identifier: r for r in found}
         stored_by_key = {r.source_key: r for r in found if r.source_key}
         latest_hash = dict(

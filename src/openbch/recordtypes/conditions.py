@@ -20,11 +20,6 @@ class ConditionError(ValueError):
     pass
 
 
-def _term_ids(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    return [item["identifier"] for item in items if isinstance(item, dict) and isinstance(item.get("identifier"), str)]
-
-
 def _is_present(value: Any) -> bool:
     if value is None:
         return False
@@ -64,8 +59,18 @@ def compile_condition(spec: Mapping[str, Any], vocabulary_of: Mapping[str, str |
             if unknown:
                 raise ConditionError(f"condition on {name!r} names unknown terms {unknown}")
 
+            # the terms that satisfy the condition (themselves or a broader term in ``ids``), worked out
+            # once: the check per body is then a set lookup instead of building ancestor sets
+            matching = frozenset(t for t in vocabulary.terms if vocabulary.with_ancestors(t) & ids)
+
             def holds(body: Mapping[str, Any]) -> bool:
-                return any(vocabulary.with_ancestors(t) & ids for t in _term_ids(body.get(name)))
+                value = body.get(name)
+                for item in value if isinstance(value, list) else (value,):
+                    if isinstance(item, dict):
+                        term = item.get("identifier")
+                        if isinstance(term, str) and term in matching:
+                            return True
+                return False
 
             return holds
         return lambda body: body.get(name) in ids

@@ -110,7 +110,21 @@ class RecordType:
 
     @property
     def reference_fields(self) -> list[FieldDef]:
-        return [f for f in self.fields.values() if f.kind in ("reference", "construct")]
+        return list(self._reference_fields)
+
+    @cached_property
+    def _reference_fields(self) -> tuple[FieldDef, ...]:
+        return tuple(f for f in self.fields.values() if f.kind in ("reference", "construct"))
+
+    @cached_property
+    def reference_field_names(self) -> tuple[str, ...]:
+        """Fields that hold references (the links a publication derives), computed once per type."""
+        return tuple(f.name for f in self._reference_fields)
+
+    @cached_property
+    def oecd_uid_field_names(self) -> tuple[str, ...]:
+        """Fields that hold OECD unique identifiers (the keys a publication derives)."""
+        return tuple(f.name for f in self.fields.values() if f.kind == "oecd_uid")
 
     def label_in(self, language: str) -> str:
         shown = localize(self.label, language)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from openbch.core.errors import Issue
 from openbch.core.multilingual import LANGUAGE_CODE
 from openbch.identifiers.oecd import check as check_oecd_uid
+from openbch.recordtypes.conditions import Predicate
 from openbch.recordtypes.definition import FieldDef, RecordType
 from openbch.vocabularies import get_vocabulary
 
@@ -242,7 +243,9 @@ class _Checker:
             self.error(f"{path}/size", "invalid_value", "size is a positive number of kilobases")
 
 
-_CHECKS: dict[str, Callable[[_Checker, FieldDef, Any, str], None]] = {
+Check = Callable[[_Checker, FieldDef, Any, str], None]
+
+_CHECKS: dict[str, Check] = {
     kind: getattr(_Checker, kind)
     for kind in (
         "text", "mltext", "term", "reference", "link", "date", "integer", "number", "boolean",
@@ -259,6 +262,58 @@ def _present(value: Any) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Requirement:
+    """A field that is, or may become, mandatory or recommended, with its messages written once."""
+
+    name: str
+    path: str
+    required: bool
+    required_when: Predicate | None
+    recommended: bool
+    recommended_when: Predicate | None
+    required_message: str
+    recommended_message: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What ``validate`` needs of a record type, worked out once per type instead of once per body."""
+
+    #: field name → (definition, check of one value, JSON pointer)
+    fields: dict[str, tuple[FieldDef, Check, str]]
+    requirements: tuple[_Requirement, ...]
+
+
+_PLANS: dict[int, tuple[RecordType, _Plan]] = {}
+
+
+def _plan(record_type: RecordType) -> _Plan:
+    # keyed by identity: a record type is immutable, and one registered again is a new object (the
+    # entry keeps the old one alive, so its id cannot be reused by another type)
+    cached = _PLANS.get(id(record_type))
+    if cached is not None and cached[0] is record_type:
+        return cached[1]
+    plan = _Plan(
+        fields={name: (f, _CHECKS[f.kind], f"/{name}") for name, f in record_type.fields.items()},
+        requirements=tuple(
+            _Requirement(
+                name=f.name,
+                path=f"/{f.name}",
+                required=f.required,
+                required_when=f.required_when,
+                recommended=f.recommended,
+                recommended_when=f.recommended_when,
+                required_message=f"{f.label_in('en')} ({f.name}) is mandatory",
+                recommended_message=f"{f.label_in('en')} ({f.name}) should be given",
+            )
+            for f in record_type.requirement_fields
+        ),
+    )
+    _PLANS[id(record_type)] = (record_type, plan)
+    return plan
+
+
 def validate(
     record_type: RecordType,
     body: Any,
@@ -271,18 +326,18 @@ def validate(
     if not isinstance(body, dict):
         checker.error("", "invalid_type", "a record body is a JSON object")
         return checker.result
-    fields = record_type.fields
+    plan = _plan(record_type)
+    fields = plan.fields
     for name, value in body.items():
-        f = fields.get(name)
-        if f is None:
+        known = fields.get(name)
+        if known is None:
             checker.error(f"/{name}", "unknown_field", f"{record_type.code} has no field {name!r}")
             continue
         if not _present(value):
             continue
-        path = f"/{name}"
+        f, check, path = known
         if f.allowed_when is not None and not f.allowed_when(body):
             checker.soft(path, "not_allowed", f"{f.name} does not apply in this context")
-        check = _CHECKS[f.kind]
         if not f.many:
             check(checker, f, value, path)
         elif not isinstance(value, list):
@@ -290,13 +345,14 @@ def validate(
         else:
             for i, item in enumerate(value):
                 check(checker, f, item, f"{path}/{i}")
-    for f in record_type.requirement_fields:
-        if _present(body.get(f.name)):
+    for need in plan.requirements:
+        value = body.get(need.name)
+        if value is not None and _present(value):
             continue
-        if f.required or (f.required_when is not None and f.required_when(body)):
-            checker.soft(f"/{f.name}", "required", f"{f.label_in('en')} ({f.name}) is mandatory")
-        elif f.recommended or (f.recommended_when is not None and f.recommended_when(body)):
-            checker.warn(f"/{f.name}", "recommended", f"{f.label_in('en')} ({f.name}) should be given")
+        if need.required or (need.required_when is not None and need.required_when(body)):
+            checker.soft(need.path, "required", need.required_message)
+        elif need.recommended or (need.recommended_when is not None and need.recommended_when(body)):
+            checker.warn(need.path, "recommended", need.recommended_message)
     for rule in record_type.rules:
         if not rule.when(body):
             continue
