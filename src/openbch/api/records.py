@@ -126,8 +126,8 @@ def _record_out(request: HttpRequest, found: PublishedRecord, expand: list[str],
 
 
 def _serve_record(
-    request: HttpRequest, response: HttpResponse, uid: str, revision: int | None, expand: str | None, lang: str | None
-) -> Any:
+    request: HttpRequest, uid: str, revision: int | None, expand: str | None, lang: str | None
+) -> HttpResponse:
     language = requested_language(request, lang)
     found = get_published(uid, revision)
     fields = parse_expand(get_record_type(found.record.type), expand)
@@ -145,12 +145,12 @@ def _serve_record(
     response={200: RecordOut, 304: None, **ERRORS},
     summary="A published record by UID or identifier",
 )
-def get_record(request: HttpRequest, response: HttpResponse, uid: RecordUid, params: Query[RecordParams]) -> Any:
+def get_record(request: HttpRequest, uid: RecordUid, params: Query[RecordParams]) -> HttpResponse:
     """``uid``: a record UID with or without revision (``BCH-DEC-CA-12-2``, ``BCH-DEC-CA-12``) or the
     record identifier (GUID); the latest revision unless one is named. ``expand=field,…`` (or ``*``)
     embeds the referenced records. Withdrawn records are served, marked ``withdrawn``.
     Supports ``If-None-Match`` (304)."""
-    return _serve_record(request, response, uid, params.revision, params.expand, params.lang)
+    return _serve_record(request, uid, params.revision, params.expand, params.lang)
 
 
 @router.get(
@@ -169,13 +169,12 @@ def list_revisions(request: HttpRequest, uid: RecordUid) -> dict[str, Any]:
 )
 def get_revision(
     request: HttpRequest,
-    response: HttpResponse,
     uid: RecordUid,
     revision: Annotated[int, Path(..., ge=1, le=10**9)],
     expand: Annotated[str | None, Query(None, max_length=500)] = None,
     lang: Language = None,
 ) -> Any:
-    return _serve_record(request, response, uid, revision, expand, lang)
+    return _serve_record(request, uid, revision, expand, lang)
 
 
 @router.get(
