@@ -66,3 +66,11 @@ def same_connection() -> Iterator[None]:
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_pages() -> None:
+    """Kept search pages are per process: a test never sees the pages of the one before it."""
+    from openbch.search.answers import PAGES
+
+    PAGES.clear()

@@ -130,12 +130,17 @@ def _shared_cache() -> bool:
     return "redis" in str(settings.CACHES["default"]["BACKEND"]).lower()
 
 
-def _serve(host: str, port: int, workers: int | None, started: float | None = None) -> None:
+def _serve(host: str, port: int, workers: int | None, threads: int | None = None, started: float | None = None) -> None:
     from openbch.server import serve
 
     shared = _shared_cache()
     if workers is None:
-        workers = 2 if shared else 1
+        # the work is CPU-bound Python: processes use the cores, threads only cover waits on the
+        # database; one process per core left idle while another queues behind its lock was what
+        # measured worst (benchmarks/api_vs_datasette.py)
+        workers = max(2, 2 * (os.cpu_count() or 1)) if shared else 1
+    if threads is None:
+        threads = 2 if workers > 1 else 8
     if workers > 1 and not shared:
         # rate limits (API, logins) count in the cache: per process unless it is shared, so N workers
         # would allow N times the configured attempts
@@ -145,7 +150,7 @@ def _serve(host: str, port: int, workers: int | None, started: float | None = No
         )
         raise typer.Exit(2)
 
-    serve(host=host, port=port, workers=workers, started=started)
+    serve(host=host, port=port, workers=workers, threads=threads, started=started)
 
 
 @app.command()
@@ -207,12 +212,16 @@ def serve_command(
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes (default 2 with a shared cache, else 1; each runs 8 threads)."),
+        typer.Option(help="Worker processes (default: 2 per CPU core with a shared cache, else 1)."),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="Threads per worker process (default 2 with several workers, else 8)."),
     ] = None,
 ) -> None:
     """Serve the clearing-house (gunicorn)."""
     _setup(data_dir)
-    _serve(host, port, workers)
+    _serve(host, port, workers, threads)
 
 
 @uid_app.command("check")

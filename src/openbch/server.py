@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -22,10 +23,31 @@ class _Server(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from openbch.wsgi import application
 
+        _settle_before_fork()
         return application
 
 
-def serve(*, host: str, port: int, workers: int = 1, started: float | None = None) -> None:
+def _settle_before_fork() -> None:
+    """Build what every request needs, then move it out of the cycle collector's sight.
+
+    The app is loaded once, in the master, before the workers fork. Frozen objects are never
+    scanned again: a full collection over the loaded app took about 25 ms, a pause that landed in
+    some request's latency, and not writing to them keeps their pages shared between the workers.
+    No database connection is opened here: a connection must not be inherited by the workers.
+    """
+    from django.db import connections
+    from django.urls import get_resolver
+
+    from openbch.search.query import facet_catalogue
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    facet_catalogue()
+    connections.close_all()
+    gc.collect()
+    gc.freeze()
+
+
+def serve(*, host: str, port: int, workers: int = 1, threads: int = 8, started: float | None = None) -> None:
     url = f"http://{host}:{port}/"
 
     def when_ready(server: Any) -> None:
@@ -38,7 +60,7 @@ def serve(*, host: str, port: int, workers: int = 1, started: float | None = Non
             "bind": f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
-            "threads": 8,
+            "threads": threads,
             "accesslog": None,
             "when_ready": when_ready,
             "timeout": 60,

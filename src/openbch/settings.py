@@ -14,6 +14,7 @@
 | OPENBCH_RATE_LIMIT_PER_KEY | 6000 | API requests per API key per window |
 | OPENBCH_RATE_LIMIT_WINDOW | 60 | rate-limit window, seconds |
 | OPENBCH_HARVEST_ALLOWED_HOSTS | (none) | comma-separated hosts a harvest may reach although they resolve to loopback/private addresses (e.g. 127.0.0.1) |
+| OPENBCH_SEARCH_CACHE_MB | 64 | memory each server process may use to keep API search pages while nothing is published (0: off) |
 | OPENBCH_WEB_CACHE_SECONDS | 60 | how long pages reuse a search answer or a record page while nothing is published (0: off) |
 | OPENBCH_SECURE_COOKIES | 0 | 1 behind HTTPS: session and CSRF cookies get ``Secure`` and the ``__Host-`` prefix (0 for the local http demo) |
 | OPENBCH_SESSION_AGE | 43200 | seconds a web session lasts (12 hours) |
@@ -82,7 +83,7 @@ def _sqlite(path: Path) -> dict[str, Any]:
             "timeout": 20,
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
-                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000;"
+                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000; PRAGMA mmap_size=1073741824;"
             ),
         },
         # keep each server thread's connection: opening one (and its PRAGMAs) per request cost more
@@ -154,6 +155,7 @@ STATIC_URL = "/static/"
 # by whitenoise, so no CDN is needed and the pages work offline and under a strict CSP
 WHITENOISE_USE_FINDERS = True
 
+OPENBCH_SEARCH_CACHE_MB = int(os.environ.get("OPENBCH_SEARCH_CACHE_MB", "64"))
 OPENBCH_WEB_CACHE_SECONDS = int(os.environ.get("OPENBCH_WEB_CACHE_SECONDS", "60"))
 OPENBCH_RATE_LIMIT_PER_IP = int(os.environ.get("OPENBCH_RATE_LIMIT_PER_IP", "1200"))
 OPENBCH_RATE_LIMIT_PER_KEY = int(os.environ.get("OPENBCH_RATE_LIMIT_PER_KEY", "6000"))
@@ -161,7 +163,7 @@ OPENBCH_RATE_LIMIT_WINDOW = int(os.environ.get("OPENBCH_RATE_LIMIT_WINDOW", "60"
 _cache_url = os.environ.get("OPENBCH_CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        {"BACKEND": "openbch.core.cache.RedisCache", "LOCATION": _cache_url}
         if _cache_url.startswith("redis://")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "openbch"}
     )

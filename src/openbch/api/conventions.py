@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from openbch.api.errors import problem_response
+from openbch.core.cache import take
 
-__all__ = ["ApiConventionsMiddleware", "etag_matches", "json_response", "not_modified"]
+__all__ = ["ApiConventionsMiddleware", "etag_matches", "json_bytes_response", "json_response", "not_modified"]
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 CORS_HEADERS = {
@@ -55,7 +55,12 @@ def json_response(data: Mapping[str, Any]) -> HttpResponse:
     from our own services in that shape, and the schemathesis tests hold every response to the spec.
     """
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False)
-    return HttpResponse(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    return json_bytes_response(body.encode("utf-8"))
+
+
+def json_bytes_response(body: bytes) -> HttpResponse:
+    """A 200 answer of JSON already serialized (a kept search page)."""
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -74,14 +79,8 @@ def _hit(bucket: str, limit: int, window: int) -> tuple[bool, int, int]:
     """Count one request in ``bucket``; (allowed, remaining, seconds until the window resets)."""
     now = int(time.time())
     start = now - now % window
-    key = f"openbch:rl:{bucket}:{start}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: start the window again
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count <= limit, max(0, limit - count), start + window - now
+    allowed, count = take(f"openbch:rl:{bucket}:{start}", limit, window + 5)
+    return allowed, max(0, limit - count), start + window - now
 
 
 class ApiConventionsMiddleware:

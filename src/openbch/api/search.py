@@ -16,11 +16,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import create_model
 
-from openbch.api.conventions import json_response
+from openbch.api.conventions import json_bytes_response
 from openbch.api.language import requested_language
 from openbch.api.params import LANGUAGE_PATTERN
 from openbch.api.schemas import Problem
 from openbch.recordtypes import record_types
+from openbch.search.answers import search_json
 from openbch.search.export import CONTENT_TYPES, export_stream
 from openbch.search.query import (
     EXPORT_FORMATS,
@@ -31,7 +32,7 @@ from openbch.search.query import (
     facet_catalogue,
     facet_filter_names,
 )
-from openbch.search.service import prepare_export, search
+from openbch.search.service import prepare_export
 from openbch.vocabularies import get_vocabulary
 
 __all__ = ["ExportParams", "FacetOut", "FacetValue", "SearchHit", "SearchOut", "SearchParams", "router"]
@@ -205,7 +206,7 @@ def search_records(request: HttpRequest, params: Query[SearchParams]) -> HttpRes
     term matches its narrower terms). Facets come back with counts, as a tree for hierarchical
     vocabularies. Pages follow `next`: a walk sees the records published when it began, each once."""
     language = requested_language(request, request.GET.get("lang"))
-    return json_response(search(dict(request.GET.lists()), language))
+    return json_bytes_response(search_json(dict(request.GET.lists()), language))
 
 
 _EXPORT_RESPONSES = {

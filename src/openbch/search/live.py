@@ -36,16 +36,21 @@ def index_after_commit() -> None:
     transaction.on_commit(_update_after_commit, robust=True)
 
 
-def ensure_current() -> None:
-    """Apply the change-log events the index has not seen yet, if any (cheap when there are none)."""
+def ensure_current() -> str:
+    """Apply the change-log events the index has not seen yet, if any (cheap when there are none).
+
+    Returns the fingerprint of the last event the index has applied: the change log's latest,
+    unless another process held the index too long (then the index answers as it is)."""
     from openbch.search.index import LockTimeoutError, is_compatible, latest_event_fingerprint, read_meta, update
 
     meta = read_meta()
     _, fingerprint = latest_event_fingerprint()
     if meta is not None and meta.last_event == fingerprint and is_compatible(meta):
-        return
+        return fingerprint
     try:
         update(timeout=QUERY_WAIT_SECONDS)
     except LockTimeoutError:
         # another process is rebuilding or updating: answer from the index as it is
         log.warning("search index busy; answering from the index as it is")
+    meta = read_meta()
+    return meta.last_event if meta is not None and is_compatible(meta) else ""
