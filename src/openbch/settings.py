@@ -118,7 +118,7 @@ MIDDLEWARE = [
     # sessions after whitenoise (static files need none) and before anything that reads them
     "django.contrib.sessions.middleware.SessionMiddleware",
     # the page language from the URL prefix (else Accept-Language)
-    "django.middleware.locale.LocaleMiddleware",
+    "openbch.web.language.PageLanguageMiddleware",
     "openbch.api.conventions.ApiConventionsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -104,6 +104,28 @@ def test_record_title_follows_the_requested_language_and_says_when_it_falls_back
     assert arabic["type_label"] != french["type_label"]
 
 
+def test_answers_name_their_language_and_vary_on_accept_language(client: Client) -> None:
+    uid = Record.objects.filter(type="LMO").order_by("number").first().uid  # type: ignore[union-attr]
+    # the API's own choice (?lang= before Accept-Language), not the page language's negotiation
+    french = client.get(f"/api/v1/records/{uid}?lang=fr", HTTP_ACCEPT_LANGUAGE="es")
+    assert french["Content-Language"] == "fr"
+    assert client.get(f"/api/v1/records/{uid}", HTTP_ACCEPT_LANGUAGE="es;q=0.5, ru")["Content-Language"] == "ru"
+    found = client.get("/api/v1/search", {"q": "maize", "lang": "zh"})
+    assert found["Content-Language"] == "zh"
+    for response in (
+        french,
+        found,
+        client.get("/api/v1/"),
+        client.get(f"/api/v1/records/{uid}", HTTP_IF_NONE_MATCH="*"),
+    ):
+        assert "Accept-Language" in response["Vary"], response.status_code
+    missing = client.get("/api/v1/records/BCH-LMO-SCBD-999999-1?lang=fr")
+    assert missing.status_code == 404 and "Content-Language" not in missing
+    # a French page before does not leave its language to the API answers of the same thread
+    assert client.get("/fr/").status_code == 200
+    assert client.get(f"/api/v1/records/{uid}")["Content-Language"] == "en"
+
+
 def test_etag_and_if_none_match(client: Client) -> None:
     uid = Record.objects.filter(type="LMO").order_by("number").first().uid  # type: ignore[union-attr]
     first = client.get(f"/api/v1/records/{uid}")

@@ -17,8 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
 from openbch.api.errors import problem_response
+from openbch.api.language import LANGUAGE_KEY
 from openbch.core.cache import take
 
 __all__ = ["ApiConventionsMiddleware", "etag_matches", "json_bytes_response", "json_response", "not_modified"]
@@ -106,6 +108,12 @@ class ApiConventionsMiddleware:
         if request.method in READ_METHODS or request.method == "OPTIONS":
             for name, value in CORS_HEADERS.items():
                 response[name] = value
+        if request.method in READ_METHODS:
+            # answers may be in the language Accept-Language asked for: a shared cache must know
+            patch_vary_headers(response, ("Accept-Language",))
+            language = request.META.get(LANGUAGE_KEY)
+            if language and response.status_code == 200:
+                response["Content-Language"] = language
         response["X-Request-Id"] = request_id
         return response
 

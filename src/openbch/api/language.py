@@ -1,4 +1,8 @@
-"""Which language a client asked for: ``?lang=`` first, then ``Accept-Language``, else English."""
+"""Which language a client asked for: ``?lang=`` first, then ``Accept-Language``, else English.
+
+The choice is noted on the request, so that the API's conventions can say it in the answer's
+``Content-Language`` (:mod:`openbch.api.conventions`).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,19 @@ from django.http import HttpRequest
 from openbch.core.errors import BadRequestError
 from openbch.core.multilingual import UN_LANGUAGES, is_language_code
 
-__all__ = ["requested_language"]
+__all__ = ["LANGUAGE_KEY", "requested_language"]
+
+
+LANGUAGE_KEY = "OPENBCH_LANGUAGE"
 
 
 def requested_language(request: HttpRequest, lang: str | None) -> str:
+    chosen = _choose(request, lang)
+    request.META[LANGUAGE_KEY] = chosen
+    return chosen
+
+
+def _choose(request: HttpRequest, lang: str | None) -> str:
     if lang:
         if not is_language_code(lang):
             raise BadRequestError(f"lang {lang[:20]!r} is not an ISO 639 language code")

@@ -136,7 +136,6 @@ def _serve_record(
         return not_modified(etag)
     answer = json_response(_record_out(request, found, fields, language))
     answer["ETag"] = etag
-    answer["Vary"] = "Accept-Language"
     return answer
 
 
