@@ -213,3 +213,41 @@ def test_malicious_values_in_every_export_parameter_are_refused(client: Client, 
     response = client.get("/api/v1/export", params)
     assert 400 <= response.status_code < 500, (parameter, payload, response.status_code)
     assert not response.streaming and response["Content-Type"] == "application/problem+json"
+
+
+def test_the_bulk_reads_give_what_the_orm_gives() -> None:
+    from openbch.records.queries import PUBLIC_STATES, latest_by_identifiers, latest_by_numbers, latest_revisions
+    from openbch.records.workflow import withdraw
+
+    organisms = list(Record.objects.filter(type="ORGA", state=RecordState.PUBLISHED).order_by("number")[:2])
+    withdraw(SYSTEM, identifier=organisms[0].identifier, reason="test of the bulk read")
+    publish_records(
+        SYSTEM, [RecordInput("ORGA", "SCBD", {"scientificName": "Bulkus"}, identifier=organisms[1].identifier)]
+    )
+
+    records = list(Record.objects.filter(state__in=PUBLIC_STATES).order_by("number"))
+    expected = {
+        p.record.identifier: (
+            p.record.identifier,
+            p.record.number,
+            p.record.type,
+            p.record.owner,
+            p.revision.revision,
+            p.body,
+            p.record.first_published_at or p.revision.published_at,
+        )
+        for p in latest_revisions(records)
+    }
+    assert len(expected) > 900  # more than one query's worth of identifiers
+
+    def seen(items: list[Any]) -> list[tuple[Any, ...]]:
+        return [(*item[:6], item.first_published_at) for item in items]
+
+    published = [r for r in records if r.state == RecordState.PUBLISHED]
+    assert seen(latest_by_numbers([r.number for r in reversed(published)])) == [
+        expected[r.identifier] for r in published
+    ]
+    assert sorted(seen(latest_by_identifiers([r.identifier for r in records]))) == sorted(expected.values())
+    assert expected[organisms[1].identifier][4:6] == (2, {"scientificName": "Bulkus"})
+    assert latest_by_numbers([organisms[0].number or 0]) == []
+    assert latest_by_numbers([]) == latest_by_identifiers([]) == []

@@ -84,3 +84,15 @@ def test_the_cache_keeps_within_its_budget_least_recently_used_out() -> None:
     assert pages.get("huge") is None
     pages.put("a", b"A" * 50, budget=800)  # replacing an entry counts its new size only
     assert pages.get("a") == b"A" * 50 and pages._bytes == 750
+
+
+@override_settings(OPENBCH_SEARCH_CACHE_MB=0)
+def test_the_newest_record_is_on_the_first_page_after_each_publication(client: Client) -> None:
+    # a new walk is pinned to the highest record number indexed, which is kept per index state
+    seen = []
+    for name in ("Pinnia prima", "Pinnia secunda"):
+        record = publish_records(SYSTEM, [_organism(name)]).records[0]
+        page = client.get("/api/v1/search", {"type": "ORGA", "sort": "date", "limit": 50}).json()
+        seen.append(record.uid in {r["uid"] for r in page["results"]})
+        assert client.get("/api/v1/search", {"q": "pinnia"}).json()["total"] == len(seen)
+    assert seen == [True, True]

@@ -8,7 +8,7 @@ the index up to date with the change log (:func:`openbch.search.live.ensure_curr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,11 +16,17 @@ import tantivy
 
 from openbch.core.errors import BadRequestError
 from openbch.core.multilingual import UN_LANGUAGES, localize
-from openbch.records.models import Record, RecordState
-from openbch.records.queries import PUBLIC_STATES, PublishedRecord, latest_revisions
+from openbch.records.models import Record
+from openbch.records.queries import (
+    PUBLIC_STATES,
+    LatestRevision,
+    latest_by_identifiers,
+    latest_by_numbers,
+    latest_revisions,
+)
 from openbch.recordtypes import FieldDef, RecordType, get_record_type, record_types
 from openbch.recordtypes.validate import parse_reference
-from openbch.search.index import display_title, open_searcher
+from openbch.search.index import IndexMeta, display_title, open_searcher
 from openbch.search.live import ensure_current
 from openbch.search.query import (
     BOOLEAN_LABELS,
@@ -76,10 +82,25 @@ def count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     return int(result.count)  # type: ignore[attr-defined]  # the stub lacks SearchResult.count
 
 
-def _highest_number(searcher: tantivy.Searcher) -> int:
+#: (index generation, last applied seq) -> the highest record number in it
+_highest: tuple[tuple[str, int], int] | None = None
+
+
+def _highest_number(searcher: tantivy.Searcher, meta: IndexMeta | None = None) -> int:
+    """The highest record number indexed: what a walk of pages is pinned to.
+
+    An aggregation over every document (most of a rare word's search): kept per index state."""
+    global _highest
+    state = (meta.generation, meta.last_seq) if meta is not None else None
+    kept = _highest
+    if state is not None and kept is not None and kept[0] == state:
+        return kept[1]
     result = searcher.aggregate(tantivy.Query.all_query(), {"n": {"max": {"field": "number"}}})
     value = result.get("n", {}).get("value")
-    return int(value) if value is not None else 0
+    highest = int(value) if value is not None else 0
+    if state is not None:
+        _highest = (state, highest)
+    return highest
 
 
 @dataclass(frozen=True)
@@ -281,10 +302,10 @@ def _result(
 def run_search(query: SearchQuery, language: str) -> dict[str, Any]:
     """One page for a validated query."""
     ensure_current()
-    index, searcher, _ = open_searcher()
+    index, searcher, meta = open_searcher()
     schema = index.schema
     cursor = decode_cursor(query.cursor, query) if query.cursor else None
-    pin = cursor.pin if cursor else _highest_number(searcher)
+    pin = cursor.pin if cursor else _highest_number(searcher, meta)
     text = text_query(schema, searcher, query.text, cursor.weights if cursor else None) if query.text else None
     base = _combine(text.query if text else None, filter_queries(schema, query, pin=pin))
     try:
@@ -459,62 +480,122 @@ class _ReferenceTitles:
     def __init__(self, language: str) -> None:
         self.language = language
         self.titles: dict[str, str] = {}
+        #: the batch's references as written → the record named (None: not a reference)
+        self.named: dict[str, str | None] = {}
 
-    def load(self, identifiers: set[str]) -> None:
+    def target(self, text: str) -> str | None:
+        """The record a reference names: parsed once per batch, though its cell needs it again."""
+        try:
+            return self.named[text]
+        except KeyError:
+            parsed = parse_reference(text)
+            target = self.named[text] = parsed[0] if parsed else None
+            return target
+
+    def collect(self, names: Sequence[str], body: Mapping[str, Any]) -> None:
+        """Note the references in the fields ``names`` of ``body``."""
+        for name in names:
+            value = body.get(name)
+            for item in value if isinstance(value, list) else (value,):
+                if isinstance(item, dict):
+                    self.target(str(item.get("identifier", "")))
+
+    def load(self) -> None:
+        """Read the titles of the references collected that are not known yet."""
         if len(self.titles) > 50_000:
             self.titles.clear()
-        missing = sorted(identifiers - set(self.titles))
-        self.titles.update(_reference_labels(missing, self.language))
+        missing = sorted({i for i in self.named.values() if i is not None} - self.titles.keys())
+        for item in latest_by_identifiers(missing):
+            self.titles[item.identifier] = get_record_type(item.type).title(item.body, self.language) or item.uid
         for identifier in missing:
             self.titles.setdefault(identifier, identifier)
 
 
-def _references_in(record_type: RecordType, body: Mapping[str, Any]) -> set[str]:
-    found: set[str] = set()
-    for name in record_type.export:
-        f = record_type.fields[name]
-        if f.kind not in ("reference", "construct"):
-            continue
-        value = body.get(name)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict) and (parsed := parse_reference(str(item.get("identifier", "")))):
-                found.add(parsed[0])
-    return found
+#: a field's value (from a record body) → its cell: one string per value
+_Cell = Callable[[Any], list[str]]
+#: an object value (a term, a multilingual text, a reference, a link) → its text; None: nothing shown
+_ObjectText = Callable[[dict[str, Any]], str | None]
 
 
-def _cell(f: FieldDef, value: Any, language: str, references: _ReferenceTitles) -> list[str]:
-    """A field's value as text in ``language``: one string per value."""
-    items = value if isinstance(value, list) else [] if value is None else [value]
-    shown: list[str] = []
-    for item in items:
-        if isinstance(item, bool):
-            shown.append("true" if item else "false")
-        elif isinstance(item, str | int | float):
-            shown.append(str(item))
-        elif not isinstance(item, dict):
-            continue
-        elif f.kind == "mltext":
-            text = localize(item, language)
-            if text:
-                shown.append(text.text)
-        elif f.kind == "term":
-            term_id = str(item.get("identifier", ""))
-            if term_id == "other":
-                custom = localize(item.get("customValue") or {}, language)
-                shown.append(custom.text if custom else _label(OTHER_LABEL, language, "other"))
-            else:
-                term = get_vocabulary(f.vocabulary or "").terms.get(term_id)
-                shown.append(term.label_in(language) if term else term_id)
-        elif f.kind in ("reference", "construct"):
-            parsed = parse_reference(str(item.get("identifier", "")))
-            if parsed:
-                title = references.titles.get(parsed[0], parsed[0])
-                if f.kind == "construct" and item.get("type"):
-                    title = f"{title} ({item['type']})"
-                shown.append(title)
-        elif f.kind == "link":
-            shown.append(str(item.get("url", "")))
-    return shown
+def _text_in(value: Mapping[str, Any], language: str) -> str | None:
+    """``localize(value, language).text``, without building what a cell does not show."""
+    for key in (language, language.split("-", 1)[0], "en"):
+        text = value.get(key)
+        if isinstance(text, str) and text.strip():
+            return text
+    for text in value.values():
+        if isinstance(text, str) and text.strip():
+            return text
+    return None
+
+
+def _term_text(vocabulary: str, language: str) -> _ObjectText:
+    # labels of the terms met so far; unknown identifiers are not kept, so this stays bounded
+    labels: dict[str, str] = {}
+
+    def text(item: dict[str, Any]) -> str | None:
+        term_id = str(item.get("identifier", ""))
+        if term_id == "other":
+            custom = localize(item.get("customValue") or {}, language)
+            return custom.text if custom else _label(OTHER_LABEL, language, "other")
+        label = labels.get(term_id)
+        if label is None:
+            term = get_vocabulary(vocabulary).terms.get(term_id)
+            if term is None:
+                return term_id
+            label = labels[term_id] = term.label_in(language)
+        return label
+
+    return text
+
+
+def _reference_text(construct: bool, references: _ReferenceTitles) -> _ObjectText:
+    def text(item: dict[str, Any]) -> str | None:
+        target = references.target(str(item.get("identifier", "")))
+        if target is None:
+            return None
+        title = references.titles.get(target, target)
+        if construct and item.get("type"):
+            title = f"{title} ({item['type']})"
+        return title
+
+    return text
+
+
+def _object_text(f: FieldDef, language: str, references: _ReferenceTitles) -> _ObjectText | None:
+    if f.kind == "mltext":
+        return lambda item: _text_in(item, language)
+    if f.kind == "term":
+        return _term_text(f.vocabulary or "", language)
+    if f.kind in ("reference", "construct"):
+        return _reference_text(f.kind == "construct", references)
+    if f.kind == "link":
+        return lambda item: str(item.get("url", ""))
+    return None  # objects in a field of another kind are not shown
+
+
+def _cell(f: FieldDef, language: str, references: _ReferenceTitles) -> _Cell:
+    """A field's value as text in ``language``, with what depends on the field alone worked out once."""
+    object_text = _object_text(f, language, references)
+
+    def cell(value: Any) -> list[str]:
+        if value is None:
+            return []
+        if value.__class__ is str:  # most values: no list, no object
+            return [value]
+        shown: list[str] = []
+        for item in value if isinstance(value, list) else (value,):
+            # objects first: most items are (terms, references), and none is also a bool or a str
+            if isinstance(item, dict):
+                if object_text is not None and (text := object_text(item)) is not None:
+                    shown.append(text)
+            elif isinstance(item, bool):
+                shown.append("true" if item else "false")
+            elif isinstance(item, str | int | float):
+                shown.append(str(item))
+        return shown
+
+    return cell
 
 
 def _matching_numbers(plan: ExportPlan) -> Iterator[list[int]]:
@@ -543,7 +624,58 @@ def _matching_numbers(plan: ExportPlan) -> Iterator[list[int]]:
         last = numbers[-1]
 
 
-def export_rows(plan: ExportPlan) -> Iterator[list[str | list[str]]]:
+ExportRow = list[str | list[str]]
+
+
+class _TypeRows:
+    """The rows of an export of one record type: its ``export`` fields, labels in one language."""
+
+    def __init__(self, record_type: RecordType, language: str) -> None:
+        self.code = record_type.code
+        self.references = _ReferenceTitles(language)
+        fields = [record_type.fields[name] for name in record_type.export]
+        self.cells = [(f.name, _cell(f, language, self.references)) for f in fields]
+        self.reference_names = [f.name for f in fields if f.kind in ("reference", "construct")]
+
+    def __call__(self, items: list[LatestRevision]) -> Iterator[ExportRow]:
+        # the index already chose the type; checked again here, as in SQL it would make SQLite pick
+        # the (type, owner, state) index and walk every record of the type for each batch
+        items = [item for item in items if item.type == self.code]
+        self.references.named.clear()
+        for item in items:
+            self.references.collect(self.reference_names, item.body)
+        self.references.load()
+        cells = self.cells
+        for item in items:
+            body = item.body
+            row: ExportRow = [item.uid, item.owner, str(item.revision)]
+            row += [cell(body.get(name)) for name, cell in cells]
+            yield row
+
+
+class _CommonRows:
+    """The rows of an export of records of any type: the columns every record has."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.date_fields = facet_catalogue().date_fields
+
+    def __call__(self, items: list[LatestRevision]) -> Iterator[ExportRow]:
+        for item in items:
+            own_type = get_record_type(item.type)
+            date_field = self.date_fields.get(own_type.code)
+            date = item.body.get(date_field) if date_field else None
+            yield [
+                item.uid,
+                item.owner,
+                str(item.revision),
+                own_type.code,
+                own_type.title(item.body, self.language),
+                date if isinstance(date, str) else item.first_published_at.date().isoformat(),
+            ]
+
+
+def export_rows(plan: ExportPlan) -> Iterator[ExportRow]:
     """The header, then one row per matching record in record-number order, in constant memory.
 
     Matches are read from the index 1,000 at a time (keyset on the record number, pinned to the
@@ -552,31 +684,6 @@ def export_rows(plan: ExportPlan) -> Iterator[list[str | list[str]]]:
     """
     record_type = plan.record_type
     yield list(export_columns(record_type))
-    references = _ReferenceTitles(plan.language)
-    catalogue = facet_catalogue()
+    rows = _TypeRows(record_type, plan.language) if record_type else _CommonRows(plan.language)
     for numbers in _matching_numbers(plan):
-        records = Record.objects.filter(number__in=numbers, state=RecordState.PUBLISHED)
-        if record_type is not None:
-            records = records.filter(type=record_type.code)
-        items: list[PublishedRecord] = sorted(latest_revisions(records), key=lambda p: p.record.number or 0)
-        if record_type is None:
-            for item in items:
-                own_type = get_record_type(item.record.type)
-                date_field = catalogue.date_fields.get(own_type.code)
-                date = item.body.get(date_field) if date_field else None
-                first = item.record.first_published_at or item.revision.published_at
-                yield [
-                    item.uid,
-                    item.record.owner,
-                    str(item.revision.revision),
-                    own_type.code,
-                    own_type.title(item.body, plan.language),
-                    date if isinstance(date, str) else first.date().isoformat(),
-                ]
-            continue
-        fields = [record_type.fields[name] for name in record_type.export]
-        references.load(set().union(*(_references_in(record_type, p.body) for p in items)) if items else set())
-        for item in items:
-            row: list[str | list[str]] = [item.uid, item.record.owner, str(item.revision.revision)]
-            row.extend(_cell(f, item.body.get(f.name), plan.language, references) for f in fields)
-            yield row
+        yield from rows(latest_by_numbers(numbers))
