@@ -101,3 +101,10 @@ def test_serve_refuses_several_workers_without_a_shared_rate_limit_cache(tmp_pat
     result = run("serve", "--workers", "2", "--port", "1", "--data-dir", str(tmp_path / "data"), env=env)
     assert result.returncode == 2
     assert "OPENBCH_CACHE_URL" in result.stderr
+
+
+def test_serve_names_a_worker_or_thread_count_below_one(tmp_path: Path) -> None:
+    for option in ("--workers", "--threads"):
+        result = run("serve", option, "0", "--port", "1", "--data-dir", str(tmp_path / "data"))
+        assert result.returncode == 2
+        assert option in result.stderr and "1" in result.stderr

@@ -212,11 +212,11 @@ def serve_command(
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes (default: 2 per CPU core with a shared cache, else 1)."),
+        typer.Option(min=1, help="Worker processes (default: 2 per CPU core with a shared cache, else 1)."),
     ] = None,
     threads: Annotated[
         int | None,
-        typer.Option(help="Threads per worker process (default 2 with several workers, else 8)."),
+        typer.Option(min=1, help="Threads per worker process (default 2 with several workers, else 8)."),
     ] = None,
 ) -> None:
     """Serve the clearing-house (gunicorn)."""
