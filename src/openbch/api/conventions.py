@@ -9,7 +9,6 @@ between server processes.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from openbch.api.errors import problem_response
 from openbch.api.language import LANGUAGE_KEY
 from openbch.core.cache import take
+from openbch.core.jsonbytes import compact_json
 
 __all__ = ["ApiConventionsMiddleware", "etag_matches", "json_bytes_response", "json_response", "not_modified"]
 
@@ -56,8 +56,7 @@ def json_response(data: Mapping[str, Any]) -> HttpResponse:
     query itself. The routes still declare their response schema for the spec, the payload comes
     from our own services in that shape, and the schemathesis tests hold every response to the spec.
     """
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False)
-    return json_bytes_response(body.encode("utf-8"))
+    return json_bytes_response(compact_json(data))
 
 
 def json_bytes_response(body: bytes) -> HttpResponse:

@@ -14,27 +14,22 @@ Exact, not a time-to-live cache: an answer is only kept when the index had appli
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
 
 from django.conf import settings
 
+from openbch.core.jsonbytes import compact_json
 from openbch.recordtypes import record_types
 from openbch.search.index import latest_event_fingerprint
 from openbch.search.live import ensure_current
 from openbch.search.query import parse_params
-from openbch.search.service import run_search
+from openbch.search.service import run_search, search_page
 
 __all__ = ["DEFAULT_MB", "PageCache", "search_json"]
 
 DEFAULT_MB = 64
-
-
-def to_json(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), check_circular=False).encode("utf-8")
 
 
 class PageCache:
@@ -86,14 +81,14 @@ def search_json(params: Mapping[str, Sequence[str]], language: str) -> bytes:
     query = parse_params(params)
     budget = _budget()
     if budget <= 0:
-        return to_json(run_search(query, language))
+        return compact_json(run_search(query, language))
     _, state = latest_event_fingerprint()
     # record types registered at run time change facets and pages: the registry is in the key too
     key = (state, id(record_types()), language, query)
     body = PAGES.get(key)
     if body is None:
         current = ensure_current() == state
-        body = to_json(run_search(query, language))
+        body = compact_json(search_page(query, language))
         if current:
             PAGES.put(key, body, budget)
     return body

@@ -15,14 +15,11 @@ from typing import Any
 import tantivy
 
 from openbch.core.errors import BadRequestError
-from openbch.core.multilingual import UN_LANGUAGES, localize
-from openbch.records.models import Record
+from openbch.core.multilingual import UN_LANGUAGES, localize, localized_text
 from openbch.records.queries import (
-    PUBLIC_STATES,
     LatestRevision,
     latest_by_identifiers,
     latest_by_numbers,
-    latest_revisions,
 )
 from openbch.recordtypes import FieldDef, RecordType, get_record_type, record_types
 from openbch.recordtypes.validate import parse_reference
@@ -45,7 +42,7 @@ from openbch.search.query import (
 )
 from openbch.vocabularies import get_vocabulary
 
-__all__ = ["ExportPlan", "export_columns", "export_rows", "prepare_export", "run_search", "search"]
+__all__ = ["ExportPlan", "export_columns", "export_rows", "prepare_export", "run_search", "search", "search_page"]
 
 #: values shown for a facet on references (genes, crops…): the most frequent ones
 REFERENCE_FACET_SIZE = 100
@@ -300,8 +297,13 @@ def _result(
 
 
 def run_search(query: SearchQuery, language: str) -> dict[str, Any]:
-    """One page for a validated query."""
+    """One page for a validated query, once the index has caught up with the change log."""
     ensure_current()
+    return search_page(query, language)
+
+
+def search_page(query: SearchQuery, language: str) -> dict[str, Any]:
+    """One page for a validated query, from the index as it is (the caller keeps it current)."""
     index, searcher, meta = open_searcher()
     schema = index.schema
     cursor = decode_cursor(query.cursor, query) if query.cursor else None
@@ -375,13 +377,12 @@ def _facets(
     return [_facet_out(catalogue.facets[name], counts[name], language) for name in query.facets]
 
 
-def _reference_labels(identifiers: list[str], language: str) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for start in range(0, len(identifiers), 900):
-        records = Record.objects.filter(identifier__in=identifiers[start : start + 900], state__in=PUBLIC_STATES)
-        for item in latest_revisions(records):
-            labels[item.record.identifier] = get_record_type(item.record.type).title(item.body, language) or item.uid
-    return labels
+def _reference_labels(identifiers: Sequence[str], language: str) -> dict[str, str]:
+    """Titles in ``language`` of the published (or withdrawn) records among ``identifiers``."""
+    return {
+        item.identifier: get_record_type(item.type).title(item.body, language) or item.uid
+        for item in latest_by_identifiers(identifiers)
+    }
 
 
 def _facet_out(spec: FacetSpec, counts: dict[str, int], language: str) -> dict[str, Any]:
@@ -505,8 +506,7 @@ class _ReferenceTitles:
         if len(self.titles) > 50_000:
             self.titles.clear()
         missing = sorted({i for i in self.named.values() if i is not None} - self.titles.keys())
-        for item in latest_by_identifiers(missing):
-            self.titles[item.identifier] = get_record_type(item.type).title(item.body, self.language) or item.uid
+        self.titles.update(_reference_labels(missing, self.language))
         for identifier in missing:
             self.titles.setdefault(identifier, identifier)
 
@@ -515,18 +515,6 @@ class _ReferenceTitles:
 _Cell = Callable[[Any], list[str]]
 #: an object value (a term, a multilingual text, a reference, a link) → its text; None: nothing shown
 _ObjectText = Callable[[dict[str, Any]], str | None]
-
-
-def _text_in(value: Mapping[str, Any], language: str) -> str | None:
-    """``localize(value, language).text``, without building what a cell does not show."""
-    for key in (language, language.split("-", 1)[0], "en"):
-        text = value.get(key)
-        if isinstance(text, str) and text.strip():
-            return text
-    for text in value.values():
-        if isinstance(text, str) and text.strip():
-            return text
-    return None
 
 
 def _term_text(vocabulary: str, language: str) -> _ObjectText:
@@ -564,7 +552,7 @@ def _reference_text(construct: bool, references: _ReferenceTitles) -> _ObjectTex
 
 def _object_text(f: FieldDef, language: str, references: _ReferenceTitles) -> _ObjectText | None:
     if f.kind == "mltext":
-        return lambda item: _text_in(item, language)
+        return lambda item: localized_text(item, language)
     if f.kind == "term":
         return _term_text(f.vocabulary or "", language)
     if f.kind in ("reference", "construct"):
