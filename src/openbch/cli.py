@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from openbch.interop.bch_cli import bch_app
 from openbch.interop.cli import harvest_app, reconcile_command
 
 app = typer.Typer(help="openbch: an open-source Biosafety Clearing-House.", no_args_is_help=True, add_completion=False)
@@ -34,6 +35,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(harvest_app, name="harvest")
+app.add_typer(bch_app, name="bch")
 app.command("reconcile")(reconcile_command)
 console = Console(stderr=True)
 out = Console()

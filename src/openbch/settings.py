@@ -9,7 +9,7 @@
 | OPENBCH_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated host names |
 | OPENBCH_INSTANCE_ID | local | this instance's id, kept on its records when they federate |
 | OPENBCH_RECORD_TYPE_DIRS | (none) | extra folders of record-type definitions |
-| OPENBCH_CACHE_URL | (per-process memory) | ``redis://host:port/db`` to share rate-limit counters between processes |
+| OPENBCH_CACHE_URL | (per-process memory) | ``redis://host:port/db`` to share rate-limit counters between processes (while it is down, each process counts in its own memory; /healthz says ``degraded``) |
 | OPENBCH_RATE_LIMIT_PER_IP | 1200 | API requests per client IP per window |
 | OPENBCH_RATE_LIMIT_PER_KEY | 6000 | API requests per API key per window |
 | OPENBCH_RATE_LIMIT_WINDOW | 60 | rate-limit window, seconds |
@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "openbch.records",
+    # a consumer of the change log: registers itself in its AppConfig.ready()
+    "openbch.search",
     "openbch.accounts",
     "openbch.interop",
     "openbch.web",

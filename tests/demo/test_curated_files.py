@@ -1,30 +1,33 @@
 """The curated demo data (src/openbch/demo/data) against the load format and the record types.
 
 Pure pytest: reads the JSON Lines files, the vocabulary files and (when ``../shared`` is beside the
-repository) re-runs ``tools/curate_demo_data.py`` to check the committed files are exactly its output.
-Run: ``.venv/bin/pytest -p no:django -p no:cacheprovider tests/demo -q``.
+repository) re-runs the curation package ``tools/curate`` to check the committed files are exactly its
+output.
+Run: ``.venv/bin/pytest -p no:cacheprovider tests/demo -q``.
 """
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
-import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from tools.curate import curate, pipeline
+from tools.curate.common import Record, Report
+from tools.curate.steps import CuratedWorld, JurisdictionStep, Records, StepOutput
+from tools.curate.vocabularies import read_vocabularies, trait_terms
+
+from openbch.identifiers.oecd import compact_key
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "src" / "openbch" / "demo" / "data"
 VOCABULARIES = REPO / "src" / "openbch" / "vocabularies" / "data"
 DEFINITIONS = REPO / "src" / "openbch" / "recordtypes" / "definitions"
-SCRIPT = REPO / "tools" / "curate_demo_data.py"
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 EXPECTED_FILES = [
@@ -33,9 +36,14 @@ EXPECTED_FILES = [
     "lmos.jsonl",
     "authorities.jsonl",
     "decisions.jsonl",
+    "authorities-us-eu.jsonl",  # the US and EU step (tools/curate/decision_sources.py)
+    "decisions-us.jsonl",
+    "decisions-eu.jsonl",
     "detection-methods.jsonl",
 ]
-GENERATED = [*EXPECTED_FILES, "manifest.json", "CURATION_REPORT.md"]
+GENERATED = [*EXPECTED_FILES, "manifest.json", "CURATION_REPORT.md", "CURATION_REPORT-US-EU.md"]
+#: owners of national records (the Canadian, US and EU decisions and authorities)
+NATIONAL_OWNERS = {"CA", "US", "EU"}
 
 # docs/record-format.md §5, the fields the demo data uses: name → (kind, many, vocabulary or
 # reference targets).  "*" marks fields required at publish.
@@ -84,6 +92,10 @@ SPEC: dict[str, dict[str, F]] = {
         "decisionResult": ("term", False, "decision-results"),
         "expires*": ("boolean", False, None),
         "relevantInformation": ("mltext", False, None),
+        "amendedRecords": ("reference", True, ("DEC",)),
+        "amendmentsDetails": ("mltext", False, None),
+        "isForFoodSafety": ("boolean", False, None),
+        "documents": ("link", True, None),
     },
     "CNA": {
         "government*": ("term", False, "countries"),
@@ -183,16 +195,6 @@ def records(record_type: str) -> list[dict[str, Any]]:
     return [r for _, _, r in load() if r["type"] == record_type]
 
 
-@cache
-def curation_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("curate_demo_data", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the script is executed
-    spec.loader.exec_module(module)
-    return module
-
-
 def needs_shared() -> Path:
     if not (SHARED / "data").exists():
         pytest.skip("../shared/data is not beside the repository")
@@ -225,8 +227,10 @@ def test_every_line_has_an_envelope() -> None:
         assert isinstance(record["key"], str) and record["key"], where
         assert record["type"] in SPEC, where
         assert isinstance(record["body"], dict) and record["body"], where
-        expected_owner = "CA" if record["type"] in NATIONAL else "SCBD"
-        assert record["owner"] == expected_owner, where
+        if record["type"] in NATIONAL:
+            assert record["owner"] in NATIONAL_OWNERS, where
+        else:
+            assert record["owner"] == "SCBD", where
         if "source" in record:
             assert isinstance(record["source"]["file"], str) and record["source"]["row"] >= 1, where
 
@@ -244,6 +248,9 @@ def test_each_file_holds_one_record_type() -> None:
         "lmos.jsonl": {"LMO"},
         "authorities.jsonl": {"CNA"},
         "decisions.jsonl": {"DEC"},
+        "authorities-us-eu.jsonl": {"CNA"},
+        "decisions-us.jsonl": {"DEC"},
+        "decisions-eu.jsonl": {"DEC"},
         "detection-methods.jsonl": {"DM"},
     }
 
@@ -327,6 +334,8 @@ def test_conditional_rules() -> None:
     for record in records("DEC") + records("CNA"):
         assert record["body"]["government"] == {"identifier": record["owner"].lower()}
     for record in records("DEC"):
+        if record["owner"] != "CA":
+            continue  # US and EU: tests/demo/test_us_eu_decisions.py
         body = record["body"]
         types = {t["identifier"] for t in body["decisionTypes"]}
         assert types in ({"8.1", "8.1-domestic"}, {"8.2", "8.2-domestic-use"}), record["key"]
@@ -337,17 +346,16 @@ def test_conditional_rules() -> None:
 
 
 def test_stack_parents_are_components_of_the_stack() -> None:
-    script = curation_script()
     for record in records("LMO"):
         body = record["body"]
         if "techniqueUsed" not in body or not body.get("uniqueIdentification"):
             continue
-        components = set(script.compact_key(body["uniqueIdentification"]).split("+"))
+        components = set(compact_key(body["uniqueIdentification"]).split("+"))
         covered: set[str] = set()
         for parent in body["recipientOrganisms"]:
             if parent["key"].startswith("lmo/"):
                 uid = by_key()[parent["key"]]["body"]["uniqueIdentification"]
-                covered |= set(script.compact_key(uid).split("+"))
+                covered |= set(compact_key(uid).split("+"))
         # one component is registered with a typo (SYN-IR6Ø4-4 for SYN-IR6Ø4-5): compare the first 8
         assert {c[:8] for c in covered} == {c[:8] for c in components}, record["key"]
 
@@ -364,7 +372,7 @@ def test_counts() -> None:
     uses = Counter(u["identifier"] for r in canada for u in r["body"].get("uses", []))
     assert types["8.1"] >= 50
     assert uses["feed"] >= 50 and uses["food"] >= 50
-    assert len(records("CNA")) == 2
+    assert len([r for r in records("CNA") if r["owner"] == "CA"]) == 2
 
 
 def test_mon810_is_complete_and_linked() -> None:
@@ -389,6 +397,8 @@ def test_mon810_is_complete_and_linked() -> None:
 
 def test_every_canadian_decision_names_lmos_of_its_row() -> None:
     for record in records("DEC"):
+        if record["owner"] != "CA":
+            continue
         assert record["source"]["file"] == "cfia-pnt/cfia_pnt_unconfined_release.csv"
         for organism in record["body"]["modifiedOrganisms"]:
             assert by_key()[organism["key"]]["type"] == "LMO"
@@ -446,8 +456,7 @@ def test_detection_method_types() -> None:
 
 def test_every_source_trait_label_maps_to_terms() -> None:
     data = needs_shared() / "data"
-    script = curation_script()
-    vocabularies = script.read_vocabularies(VOCABULARIES)
+    vocabularies = read_vocabularies(VOCABULARIES)
     labels: set[str] = set()
     for name in ("lmo.csv", "isaaa.csv", "biotrack.csv"):
         with (data / "ebi-agri-hackathon-2019" / name).open(encoding="utf-8", newline="") as handle:
@@ -455,17 +464,83 @@ def test_every_source_trait_label_maps_to_terms() -> None:
     with (data / "cfia-pnt" / "cfia_pnt_unconfined_release.csv").open(encoding="utf-8", newline="") as handle:
         labels |= {row["traits"] for row in csv.DictReader(handle)}
     ids = term_ids("lmo-traits")
-    unmapped = sorted(label for label in labels if not script.trait_terms(label, vocabularies))
+    unmapped = sorted(label for label in labels if not trait_terms(label, vocabularies))
     assert unmapped == []
     for label in labels:
-        assert set(script.trait_terms(label, vocabularies)) <= (ids or set())
+        assert set(trait_terms(label, vocabularies) or ()) <= (ids or set())
 
 
-# --- oracle: the committed files are exactly what the script makes ----------------------------------
+# --- oracle: the committed files are exactly what the curation makes --------------------------------
 
 
-def test_committed_files_are_the_script_output(tmp_path: Path) -> None:
+def test_committed_files_are_the_curation_output(tmp_path: Path) -> None:
     shared = needs_shared()
-    curation_script().curate(shared, tmp_path)
+    curate(shared, tmp_path)
     for name in GENERATED:
-        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), f"{name} differs: re-run the script"
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), (
+            f"{name} differs: re-run python -m tools.curate"
+        )
+
+
+@pytest.mark.slow  # three curation runs
+def test_a_jurisdiction_step_adds_its_records_and_report_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension point of tools/curate/pipeline.py: a registered step's records are written with
+    the others (in the shared files or its own), linked to the shared LMO records, and its summary
+    line and report section are in the report."""
+    shared = needs_shared()
+
+    def curate_test(world: CuratedWorld, report: Report) -> StepOutput:
+        lmo = world.lmo_for_identifier("MON-00810-6", report, "test.csv row 2")  # digit 0 for Ø
+        assert lmo is not None and lmo.key == "lmo/MON-ØØ81Ø-6"
+        assert [r.key for r in world.lmos_for_event_name("MON810", "Zea mays")] == [lmo.key]
+        assert world.lmo_for_identifier("XXX-99999-9", report, "test.csv row 3") is None
+        report.skip("test.csv", 3, "no LMO record for XXX-99999-9")
+        body = {
+            "government": {"identifier": "us"},
+            "modifiedOrganisms": [{"key": lmo.key}],
+            "relevantInformation": {"en": "A test decision."},
+        }
+        decision = Record("dec/us/test", "DEC", "US", body, {"file": "test.csv", "row": 2})
+        authority = Record("cna/us/test", "CNA", "US", {"name": {"en": "Test authority"}})
+        return StepOutput(
+            {"decisions-test.jsonl": [decision], "authorities.jsonl": [authority]},
+            sections=["## Test decisions", "", "Row 3: no LMO.", ""],
+            documents={"TEST_REPORT.md": "# Test\n"},
+        )
+
+    def summarise_test(produced: Records) -> list[str]:
+        return [
+            f"Test decisions: {len(produced['decisions-test.jsonl'])}, authorities {len(produced['authorities.jsonl'])}."
+        ]
+
+    step = JurisdictionStep("Test", curate_test, summarise_test, files=("decisions-test.jsonl",))
+    monkeypatch.setattr(pipeline, "STEPS", [*pipeline.STEPS, step])
+    written = curate(shared, tmp_path)
+    assert [r.key for r in written["decisions-test.jsonl"]] == ["dec/us/test"]
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"] == [*EXPECTED_FILES[:-1], "decisions-test.jsonl", EXPECTED_FILES[-1]]
+    lines = (tmp_path / "decisions-test.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["key"] for line in lines] == ["dec/us/test"]
+    authorities = (tmp_path / "authorities.jsonl").read_text(encoding="utf-8")
+    assert '"key": "cna/us/test"' in authorities and '"key": "cna/ca/cfia"' in authorities
+    report = (tmp_path / "CURATION_REPORT.md").read_text(encoding="utf-8")
+    assert "\nCanadian decisions: " in report and "\nTest decisions: 1, authorities 1.\n" in report
+    assert "| `test.csv` | 3 | no LMO record for XXX-99999-9 |" in report
+    assert "| `decisions-test.jsonl` | 1 |" in report
+    assert report.endswith("\n## Test decisions\n\nRow 3: no LMO.\n\n")
+    assert (tmp_path / "TEST_REPORT.md").read_text(encoding="utf-8") == "# Test\n"
+    assert "TEST_REPORT.md" not in manifest["files"]
+
+    def clashing(world: CuratedWorld, report: Report) -> StepOutput:
+        return StepOutput({"authorities.jsonl": [Record("cna/ca/cfia", "CNA", "CA", {})]})
+
+    monkeypatch.setattr(pipeline, "STEPS", [*pipeline.STEPS, JurisdictionStep("Clash", clashing)])
+    with pytest.raises(ValueError, match="duplicate keys"):
+        curate(shared, tmp_path / "clash")
+
+    def undeclared(world: CuratedWorld, report: Report) -> StepOutput:
+        return StepOutput({"decisions-other.jsonl": []})
+
+    monkeypatch.setattr(pipeline, "STEPS", [JurisdictionStep("Undeclared", undeclared)])
+    with pytest.raises(ValueError, match=r"decisions-other\.jsonl"):
+        curate(shared, tmp_path / "undeclared")

@@ -41,6 +41,17 @@ COPIES = {
     "eurl-gmff": [
         ("redgene-euginius/crl_amplicons_raw.tsv", "crl_amplicons_raw.tsv", "text/tab-separated-values; charset=utf-8")
     ],
+    "us-fda-bnf": [("fda-bnf-consultations/fda_bnf.tsv", "fda_bnf.tsv", "text/tab-separated-values; charset=utf-8")],
+    "us-aphis-fr": [
+        (
+            "aphis-federal-register-notices/aphis_fr_notices.tsv",
+            "aphis_fr_notices.tsv",
+            "text/tab-separated-values; charset=utf-8",
+        )
+    ],
+    "eu-1829": [
+        ("eu-1829-decisions/eu_1829_decisions.tsv", "eu_1829_decisions.tsv", "text/tab-separated-values; charset=utf-8")
+    ],
 }
 
 
@@ -197,6 +208,8 @@ def build_bch() -> None:
                 "updatedDate_dt": "2019-03-06T00:00:00Z",
             }
         )
+    for schema, docs in build_bch_national(target, lmos).items():
+        index[schema] = docs
     for schema, docs in index.items():
         docs.sort(key=lambda d: d["identifier_s"])
         for start in range(0, max(len(docs), 1), ROWS):
@@ -234,7 +247,122 @@ def build_bch() -> None:
             }
         )
     (target / "manifest.json").write_text(json.dumps({"routes": routes}, indent=1) + "\n", encoding="utf-8")
-    print(f"bch-api: {len(selected)} LMOs, {len(gene_keys)} genetic elements, {len(organism_keys)} organisms")
+    print(
+        f"bch-api: {len(selected)} LMOs, {len(gene_keys)} genetic elements, {len(organism_keys)} organisms, "
+        f"{len(DECISIONS)} decisions, {len(AUTHORITIES)} authorities"
+    )
+
+
+#: Country decisions and their authorities in the BCH's document shape (the field list of
+#: ../shared/data/bch-schema-thesaurus-reference), with the facts of real BCH decision records
+#: (../shared/data/eu-1829-decisions: BCH-DEC-EU-101792-2, BCH-DEC-EU-100922-2) and of Canada's
+#: CFIA decision DD97-19 (the demo data). Only known facts are filled: no decision result, phone or
+#: e-mail is invented. GUIDs are synthetic (uuid5 of the key); the EU document numbers are the
+#: real records', Canada's is synthetic.
+AUTHORITIES = {
+    "cna/eu/dg-sante": {
+        "government": {"identifier": "eu"},
+        "name": {"en": "European Commission"},
+        "city": {"en": "Brussels"},
+        "country": {"identifier": "be"},
+    },
+    "cna/ca/cfia": {
+        "government": {"identifier": "ca"},
+        "name": {"en": "Canadian Food Inspection Agency", "fr": "Agence canadienne d'inspection des aliments"},
+        "city": {"en": "Ottawa"},
+        "country": {"identifier": "ca"},
+    },
+}
+DECISIONS: dict[str, dict[str, Any]] = {
+    "dec/eu/98-294-ec": {
+        "number": 101792,
+        "revision": 2,
+        "authority": "cna/eu/dg-sante",
+        "lmo": "lmo/MON-ØØ81Ø-6",
+        "types": ["E8C5A15C-A736-4fb7-A1B6-192412BE7E45", "BE64016A-C3BD-4C61-9620-C3FEF96B2A24"],
+        "title": "Commission Decision 98/294/EC of 22 April 1998 concerning the placing on the market of "
+        "genetically modified maize (Zea mays L. line MON 810), pursuant to Council Directive 90/220/EEC",
+        "date": "1998-04-22",
+        "information": "Authorisation (food and feed uses, including cultivation).",
+    },
+    "dec/eu/2009-814-ec": {
+        "number": 100922,
+        "revision": 2,
+        "authority": "cna/eu/dg-sante",
+        "lmo": "lmo/MON-88Ø17-3",
+        "types": ["BE64016A-C3BD-4C61-9620-C3FEF96B2A24"],
+        "title": "Commission Decision 2009/814/EC of 30 October 2009 authorising the placing on the market of "
+        "products containing, consisting of, or produced from genetically modified maize MON 88017 "
+        "(MON-88Ø17-3) pursuant to Regulation (EC) No 1829/2003",
+        "date": "2009-10-30",
+        "information": "Authorisation.",
+    },
+    "dec/ca/mon810/env": {
+        "number": 0,
+        "revision": 1,
+        "authority": "cna/ca/cfia",
+        "lmo": "lmo/MON-ØØ81Ø-6",
+        "types": ["E8C5A15C-A736-4fb7-A1B6-192412BE7E45"],
+        "title": "Decision Document DD97-19: MON810 (corn), unconfined environmental release in Canada",
+        "date": "1997-01-22",
+        "information": "Applicant: Monsanto Canada Inc. Trait as published by the CFIA: European Corn Borer resistance.",
+    },
+}
+
+
+def build_bch_national(target: Path, lmos: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Write the recorded ``authority`` and ``biosafetyDecision`` documents; their index entries."""
+    index: dict[str, list[dict[str, Any]]] = {"authority": [], "biosafetyDecision": []}
+    for key, fields in AUTHORITIES.items():
+        identifier, number = guid(key), document_number(key)
+        government = fields["government"]["identifier"]
+        document = {"header": {"identifier": identifier, "schema": "authority", "languages": ["en"]}, **fields}
+        (target / "documents" / f"{identifier}.json").write_text(
+            json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        index["authority"].append(
+            {
+                "id": f"{number:024x}",
+                "identifier_s": identifier,
+                "uniqueIdentifier_s": f"bch-cna-{government}-{number}-1",
+                "schema_s": "authority",
+                "government_s": government,
+                "title_s": fields["name"]["en"],
+                "updatedDate_dt": "2026-06-17T00:00:00Z",
+            }
+        )
+    for key, facts in DECISIONS.items():
+        assert facts["lmo"] in lmos, facts["lmo"]
+        identifier = guid(key)
+        number = facts["number"] or document_number(key)
+        government = key.split("/")[1]
+        document = {
+            "header": {"identifier": identifier, "schema": "biosafetyDecision", "languages": ["en"]},
+            "government": {"identifier": government},
+            "authorities": [{"identifier": guid(facts["authority"])}],
+            "title": {"en": facts["title"]},
+            "date": facts["date"],
+            "isAmendment": False,
+            "decisionTypes": [{"identifier": t} for t in facts["types"]],
+            "modifiedOrganisms": [{"identifier": guid(facts["lmo"])}],
+            "relevantInformation": {"en": facts["information"]},
+            "expires": False,
+        }
+        (target / "documents" / f"{identifier}.json").write_text(
+            json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        index["biosafetyDecision"].append(
+            {
+                "id": f"{number:024x}",
+                "identifier_s": identifier,
+                "uniqueIdentifier_s": f"bch-dec-{government}-{number}-{facts['revision']}",
+                "schema_s": "biosafetyDecision",
+                "government_s": government,
+                "title_s": facts["title"],
+                "updatedDate_dt": "2026-06-17T00:00:00Z",
+            }
+        )
+    return index
 
 
 def main() -> None:

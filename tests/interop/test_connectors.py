@@ -36,7 +36,17 @@ def by_id(items: list[NormalisedItem]) -> dict[str, NormalisedItem]:
 
 def test_every_source_definition_is_complete_and_has_bundled_payloads() -> None:
     names = list(definitions())
-    assert names == ["bch-api", "isaaa", "oecd-biotrack", "cfia-pnt", "euginius", "eurl-gmff"]
+    assert names == [
+        "bch-api",
+        "isaaa",
+        "oecd-biotrack",
+        "cfia-pnt",
+        "us-fda-bnf",
+        "us-aphis-fr",
+        "eu-1829",
+        "euginius",
+        "eurl-gmff",
+    ]
     for definition in definitions().values():
         assert definition.licence and definition.attribution and definition.homepage.startswith("https://")
         assert BundledFetcher(definition.bundled or "").routes
@@ -106,11 +116,19 @@ def test_eurl_reads_identifiers_written_in_targets_and_accessions() -> None:
 
 def test_bch_api_pages_through_the_index_and_reads_each_document() -> None:
     items, rejected, tasks = parse_all("bch-api")
-    assert not rejected and tasks == len(items) == 63
+    assert not rejected and tasks == len(items) == 63 + 5  # and 3 decisions, 2 authorities
     mon810 = next(i for i in items if i.identifiers == ["MON-ØØ81Ø-6"])
     assert mon810.fields["event_name"] == "MON810" and mon810.fields["scientific_name"] == "Zea mays"
     assert mon810.url.startswith("https://bch.cbd.int/en/database/BCH-LMO-SCBD-")
-    assert {i.subject for i in items} == {"lmo", "element", "organism"}
+    assert {i.subject for i in items} == {"lmo", "element", "organism", "decision", "authority"}
+    eu = next(i for i in items if i.fields.get("title", "").startswith("Commission Decision 98/294/EC"))
+    assert (eu.fields["government"], eu.fields["date"], eu.fields["decision_types"]) == (
+        "eu",
+        "1998-04-22",
+        ["8.1", "8.2"],
+    )
+    assert eu.url == "https://bch.cbd.int/en/database/BCH-DEC-EU-101792"
+    assert eu.fields["lmo_refs"] == [mon810.external_id]
 
 
 def test_bch_api_over_http_follows_the_paging_of_a_real_server(source_server: PlayServer, net: LoopbackOnly) -> None:
@@ -124,8 +142,8 @@ def test_bch_api_over_http_follows_the_paging_of_a_real_server(source_server: Pl
     items, _, tasks = parse_all("bch-api", fetcher)
     fetcher.close()
     pages = [h for h in source_server.hits if h.endswith("/index/select")]
-    assert len(pages) == 4 + 3 + 1  # 36 LMOs, 25 elements, 2 organisms by 10
-    assert tasks == len(items) == 63
+    assert len(pages) == 4 + 3 + 1 + 1 + 1  # 36 LMOs, 25 elements, 2 organisms, 2 authorities, 3 decisions by 10
+    assert tasks == len(items) == 68
     assert definition.accept == ("application/json",)
 
 
@@ -140,7 +158,9 @@ def test_bch_api_refuses_identifiers_that_would_leave_the_documents_path() -> No
     }
     context = GatherContext(
         fetch=lambda r: Fetched("x", "application/json", json.dumps(page).encode()),
-        cursor={"organism": {"start": 0, "done": True}, "dnaSequence": {"start": 0, "done": True}},
+        cursor={
+            name: {"start": 0, "done": True} for name in ("organism", "dnaSequence", "authority", "biosafetyDecision")
+        },
     )
     tasks = list(connector.gather(context))
     assert [t.request.path for t in tasks] == ["api/v2013/documents/ABCDEF0123456789"]

@@ -44,10 +44,13 @@ def items(source: str) -> dict[str, ExternalItem]:
 def test_every_bundled_source_was_harvested_with_its_payloads_kept(harvested: dict[str, Any]) -> None:
     runs = harvested["runs"]
     assert {name: r.items_new for name, r in runs.items()} == {
-        "bch-api": 63,
+        "bch-api": 68,
         "isaaa": 507,
         "oecd-biotrack": 89,
         "cfia-pnt": 161,
+        "us-fda-bnf": 22,
+        "us-aphis-fr": 21,
+        "eu-1829": 13,
         "euginius": 588,
         "eurl-gmff": 85,
     }
@@ -60,7 +63,7 @@ def test_every_bundled_source_was_harvested_with_its_payloads_kept(harvested: di
 
             assert hashlib.sha256(bytes(payload.body)).hexdigest() == payload.sha256
             assert payload.size == len(bytes(payload.body)) and payload.fetched_at is not None
-    assert RawPayload.objects.filter(source="bch-api").count() == 63 + 8  # documents and index pages
+    assert RawPayload.objects.filter(source="bch-api").count() == 68 + 10  # documents and index pages
 
 
 def test_harvesting_unchanged_payloads_again_changes_nothing(harvested: dict[str, Any]) -> None:
@@ -118,7 +121,7 @@ def test_a_failure_mid_harvest_keeps_earlier_imports_and_the_next_run_resumes(
 ) -> None:
     definition = variant("bch-api", "bch-copy", source_server)
     clean = run(definition, net)
-    assert clean.status == "succeeded" and clean.items_new == 63
+    assert clean.status == "succeeded" and clean.items_new == 68
     before = {k: (i.content_hash, i.fetched_at, i.verdict) for k, i in items("bch-copy").items()}
     # the 6th document of the second harvest fails
     documents = [p for p in source_server.hits if "/documents/" in p]
@@ -129,7 +132,7 @@ def test_a_failure_mid_harvest_keeps_earlier_imports_and_the_next_run_resumes(
     assert failed.status == "failed"
     assert [(e["stage"], e["code"]) for e in failed.errors] == [("import" if code == "parse_error" else "fetch", code)]
     assert broken.lstrip("/") in failed.errors[0]["locator"]
-    assert failed.payloads_unchanged == 5 + 8  # the index pages and the documents before the broken one
+    assert failed.payloads_unchanged == 5 + 10  # the index pages and the documents before the broken one
     after = {k: (i.content_hash, i.verdict) for k, i in items("bch-copy").items()}
     assert after == {k: (v[0], v[2]) for k, v in before.items()}  # imports before the failure stay as they were
     assert all(i.active for i in items("bch-copy").values())
@@ -140,7 +143,7 @@ def test_a_failure_mid_harvest_keeps_earlier_imports_and_the_next_run_resumes(
     assert resumed.status == "succeeded" and resumed.resumed_from_id == failed.pk
     assert resumed.tasks_resumed == 5
     assert not any(p.endswith("/index/select") for p in source_server.hits)  # the gathered list was taken over
-    assert len(source_server.hits) == 63 - 5
+    assert len(source_server.hits) == 68 - 5
     assert resumed.items_removed == 0 and all(i.active for i in items("bch-copy").values())
 
 
@@ -160,8 +163,8 @@ def test_a_failure_while_gathering_resumes_from_the_page_that_failed(
     resumed = run(definition, net)
     assert resumed.status == "succeeded" and resumed.resumed_from_id == failed.pk
     pages = [p for p in source_server.hits if p.endswith("/index/select")]
-    assert len(pages) == 2 + 3 + 1  # from start=20 on: the pages before were not asked again
-    assert resumed.items_new == 63
+    assert len(pages) == 2 + 3 + 1 + 1 + 1  # from start=20 on: the pages before were not asked again
+    assert resumed.items_new == 68
 
 
 def test_a_source_address_that_is_not_allowed_fails_the_run_without_any_request(

@@ -22,7 +22,8 @@ def by_source(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_mon810_shows_what_biotrack_isaaa_euginius_eurl_and_cfia_hold(harvested: dict[str, Any]) -> None:
     info = other_databases(find_lmos_by_oecd_uid("MON-00810-6")[0])
     sources = by_source(info)
-    assert set(sources) == {"bch-api", "isaaa", "oecd-biotrack", "cfia-pnt", "euginius", "eurl-gmff"}
+    # eu-1829: the Commission's decision 98/294/EC (the US tables have no MON810 row)
+    assert set(sources) == {"bch-api", "isaaa", "oecd-biotrack", "cfia-pnt", "eu-1829", "euginius", "eurl-gmff"}
     for source in sources.values():
         assert source["licence"] and source["attribution"] and source["homepage"] and source["fetched_at"]
     isaaa = sources["isaaa"]["items"]

@@ -3,7 +3,7 @@
 The expectation is built without openbch's resolution: from the demo records (each LMO's genetic
 elements, a stack's components), the gene columns of the ISAAA and BioTrack tables (joined on the
 identifier's compact key) and the construct-specific methods' element junctions, attached to events
-through the demo data's detection-method records (curated separately, by tools/curate_demo_data.py).
+through the demo data's detection-method records (curated separately, by tools/curate).
 """
 
 from __future__ import annotations

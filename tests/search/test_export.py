@@ -6,10 +6,15 @@ import csv
 import io
 import json
 import secrets
+import tempfile
+import tracemalloc
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -19,16 +24,23 @@ from openbch.records.models import Record, RecordState
 from openbch.records.services import RecordInput, publish_records
 from openbch.recordtypes import get_record_type
 from openbch.search.export import csv_safe
-from openbch.search.xlsx import clean_text, column_name, stream_xlsx
+from openbch.search.xlsx import CHUNK_BYTES, clean_text, stream_xlsx
 from openbch.vocabularies import get_vocabulary
 
 pytestmark = pytest.mark.django_db
 
-SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-
 
 def parse_xml(data: bytes) -> ET.Element:
     return ET.fromstring(data)  # noqa: S314  (our own output, which these tests check)
+
+
+def sheets(data: bytes) -> dict[str, list[list[str | None]]]:
+    """Each sheet's rows as a spreadsheet program shows them (read by openpyxl), by sheet name."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets}
+    finally:
+        workbook.close()
 
 
 def export(client: Client, params: dict[str, Any]) -> StreamingHttpResponse:
@@ -119,62 +131,94 @@ def test_xlsx_is_a_zip_with_a_sheet_of_the_values(client: Client) -> None:
     params = {"type": "DEC", "country": "CA"}
     response = export(client, {**params, "format": "xlsx"})
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    archive = zipfile.ZipFile(io.BytesIO(body(response)))
+    data = body(response)
+    archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
-    assert {
-        "[Content_Types].xml",
-        "_rels/.rels",
-        "xl/workbook.xml",
-        "xl/_rels/workbook.xml.rels",
-        "xl/styles.xml",
-        "xl/worksheets/sheet1.xml",
-    } <= set(archive.namelist())
     for name in archive.namelist():
         parse_xml(archive.read(name))  # every part is well-formed XML
-    rows = parse_xml(archive.read("xl/worksheets/sheet1.xml")).iter(f"{SHEET}row")
-    values = [[c.findtext(f"{SHEET}is/{SHEET}t") for c in row.iter(f"{SHEET}c")] for row in rows]
+    assert b'state="frozen"' in archive.read("xl/worksheets/sheet1.xml")  # the header row stays in view
+    (name, values), *others = sheets(data).items()
+    assert name == get_record_type("DEC").label_plural["en"].replace("'", " ")[:31].strip() and not others
     assert values[0] == ["uid", "owner", "revision", *get_record_type("DEC").export]
     assert len(values) - 1 == total(client, params)
     uids = {row[0] for row in values[1:]}
     assert uids == {r.uid for r in Record.objects.filter(type="DEC", owner="CA", state=RecordState.PUBLISHED)}
 
 
-def test_the_xlsx_writer_escapes_and_strips_what_xml_forbids() -> None:
-    nasty = ["<b>&amp;</b>", "bell\x07tab\tok", "\ud800lone surrogate", "x" * 40_000, "=1+1", ""]
-    data = b"".join(stream_xlsx([["h1", "h2", "h3", "h4", "h5", "h6"], nasty], sheet_name='A/B: "[x]'))
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    workbook = parse_xml(archive.read("xl/workbook.xml"))
-    assert workbook.find(f"{SHEET}sheets/{SHEET}sheet").get("name") == 'A B  " x'  # type: ignore[union-attr]
-    sheet = parse_xml(archive.read("xl/worksheets/sheet1.xml"))
-    cells = {c.get("r"): c.findtext(f"{SHEET}is/{SHEET}t") for c in sheet.iter(f"{SHEET}c")}
-    assert cells["A2"] == "<b>&amp;</b>"
-    assert cells["B2"] == "belltab\tok"
-    assert cells["C2"] == "lone surrogate"
-    assert cells["D2"] == "x" * 32_767
-    assert cells["E2"] == "=1+1"  # an inline string, never a formula
-    assert "F2" not in cells
-    assert clean_text("a\x00b<") == "ab&lt;"
-    assert [column_name(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+def test_the_xlsx_writer_keeps_every_value_as_text_and_strips_what_xml_forbids() -> None:
+    nasty = ["<b>&amp;</b>", "bell\x07tab\tok", "\ud800lone surrogate", "x" * 40_000, "=1+1", "", "12", " padded "]
+    # shaped like a rich-text run: XlsxWriter would copy it into the XML as markup (a formula here)
+    injected = '<r></t></is></c><c r="Z2"><f>1+1</f></c><c t="inlineStr"><is><t></r>'
+    header = ["h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "<r>h9</r>"]
+    data = b"".join(stream_xlsx([header, [*nasty, injected]], sheet_name='A/B: "[x]'))
+    for name in zipfile.ZipFile(io.BytesIO(data)).namelist():
+        parse_xml(zipfile.ZipFile(io.BytesIO(data)).read(name))
+    [(name, rows)] = sheets(data).items()
+    assert name == 'A B  " x'
+    assert rows[0] == header
+    assert rows[1] == [
+        "<b>&amp;</b>",
+        "belltab\tok",
+        "lone surrogate",
+        "x" * 32_767,
+        "=1+1",  # text, never a formula
+        None,  # an absent cell is an empty cell
+        "12",  # text, never a number
+        " padded ",
+        injected,
+    ]
+    assert b"<f>" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert clean_text("a\x00b<") == "ab<"
+    assert clean_text("😀" * 20_000) == "😀" * 16_383  # cut at 32,767 UTF-16 code units, never in a pair
 
 
-def test_the_xlsx_writer_streams_in_chunks() -> None:
-    consumed = 0
+def test_the_xlsx_writer_goes_on_in_a_new_sheet_past_the_row_limit() -> None:
+    rows = [["uid", "title"], *([f"u{i}", f"t{i}"] for i in range(7))]
+    data = b"".join(stream_xlsx(rows, sheet_name="Decisions", rows_per_sheet=3))
+    found = sheets(data)
+    assert list(found) == ["Decisions", "Decisions (2)", "Decisions (3)", "Decisions (4)"]
+    assert all(sheet[0] == ["uid", "title"] for sheet in found.values())
+    assert [row for sheet in found.values() for row in sheet[1:]] == rows[1:]
+    assert list(sheets(b"".join(stream_xlsx([], sheet_name="Decisions")))) == ["Decisions"]
 
-    def rows() -> Any:
-        nonlocal consumed
-        for i in range(5000):
-            consumed += 1
-            yield [f"value {i}", secrets.token_hex(100)]  # incompressible, so bytes leave at once
 
-    chunks = []
-    consumed_at_chunk = []
-    for chunk in stream_xlsx(rows(), flush_every=500):
-        chunks.append(chunk)
-        consumed_at_chunk.append(consumed)
-    assert min(c for c, chunk in zip(consumed_at_chunk, chunks, strict=True) if chunk and c) < 5000
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
-    sheet = parse_xml(archive.read("xl/worksheets/sheet1.xml"))
-    assert sum(1 for _ in sheet.iter(f"{SHEET}row")) == 5000
+def test_the_xlsx_writer_streams_in_constant_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the writer's files go
+    count = 5_000
+
+    def rows() -> Iterator[list[str]]:
+        yield ["n", "noise"]
+        for i in range(count):
+            yield [str(i), secrets.token_hex(100)]  # hardly compressible: 1.3 MB of sheet, 0.7 MB zipped
+
+    tracemalloc.start()
+    try:
+        chunks = stream_xlsx(rows())
+        size = 0
+        for chunk in chunks:
+            assert 0 < len(chunk) <= CHUNK_BYTES
+            size += len(chunk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert size > 600_000
+    assert peak < 1_000_000, f"peak {peak} bytes for a file of {size}"  # rows are not kept in memory
+    assert list(tmp_path.iterdir()) == []  # the temporary files are gone
+
+
+def test_the_xlsx_writer_leaves_no_file_behind_when_the_rows_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def rows() -> Iterator[list[str]]:
+        yield ["n"]
+        yield ["1"]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        b"".join(stream_xlsx(rows()))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_export_reads_nothing_until_streamed(client: Client, django_assert_max_num_queries: Any) -> None:

@@ -53,13 +53,19 @@ def test_the_commit_hook_indexes_a_publication_once_the_transaction_commits(
 ) -> None:
     rebuild()
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        # the change log schedules the update (records/changelog.py): no call needed here
+        # the search app is a consumer of the change log (search/apps.py): no call needed here
         record = publish_records(SYSTEM, [organism("Hookia committed")]).records[0]
         assert indexed_uids("hookia") == []  # not before the commit
     assert len(callbacks) == 1
     assert indexed_uids("hookia") == [record.uid]
     meta = read_meta()
     assert meta is not None and meta.last_seq == last_seq()
+
+
+def test_the_search_app_registers_itself_as_a_change_log_consumer() -> None:
+    from openbch.records.consumers import consumers
+
+    assert [c.after_commit for c in consumers() if c.name == "search"] == [live.apply_new_events]
 
 
 def test_a_rolled_back_publication_schedules_nothing(django_capture_on_commit_callbacks: Any) -> None:

@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from openbch.accounts.actors import actor_for_user, anonymous_actor, client_ip, request_id
-from openbch.accounts.services import audit_event
+from openbch.accounts.audit import audit_event
 from openbch.core.actors import Actor
 from openbch.core.errors import RateLimitedError, UnauthenticatedError
 

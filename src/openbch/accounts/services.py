@@ -15,7 +15,7 @@ Who may do what:
 | create_token / revoke_token / list_tokens | system only, for another account | | yes |
 
 Audit entries carry the actor's roles and the country concerned in their own columns, and the
-action's own keys in ``details`` (see :func:`audit_details`).
+action's own keys in ``details`` (see :mod:`openbch.accounts.audit`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -33,7 +32,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from openbch.accounts import login
 from openbch.accounts.actors import ALL_SCOPES, grants_of, hash_token, require_scope
+from openbch.accounts.audit import append_account_audit, audit_event
 from openbch.accounts.models import ApiToken, RoleAssignment
 from openbch.core.actors import Actor, Role
 from openbch.core.errors import (
@@ -45,7 +46,6 @@ from openbch.core.errors import (
     UnauthenticatedError,
     ValidationFailedError,
 )
-from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.locking import acquire_write_lock
 from openbch.recordtypes import get_record_type
 from openbch.vocabularies import get_vocabulary
@@ -54,8 +54,6 @@ __all__ = [
     "MAX_ACTIVE_TOKENS",
     "NATIONAL_ROLES",
     "IssuedToken",
-    "audit_details",
-    "audit_event",
     "change_password",
     "create_token",
     "create_user",
@@ -81,34 +79,6 @@ class IssuedToken:
 
     token: ApiToken
     plaintext: str
-
-
-# -- audit -----------------------------------------------------------------------------------
-
-
-def audit_details(actor: Actor, **extra: Any) -> dict[str, Any]:
-    """The ``details`` of an account audit entry: the action's own keys (roles have their column)."""
-    return dict(extra)
-
-
-def audit_country(actor: Actor, **extra: Any) -> str:
-    """The country an account action concerns: the role's country, else the actor's only country."""
-    if extra.get("grant_country"):
-        return str(extra["grant_country"])
-    countries = sorted({g.country for g in actor.grants if g.country})
-    return countries[0] if len(countries) == 1 else ""
-
-
-def _append(actor: Actor, action: str, at: Any, **extra: Any) -> None:
-    event = AuditEvent(action, country=audit_country(actor, **extra), details=audit_details(actor, **extra))
-    append_audit(actor, [event], at=at)
-
-
-def audit_event(actor: Actor, action: str, **extra: Any) -> None:
-    """Audit an event that is not part of a mutation (a login, a failed login) in its own transaction."""
-    with transaction.atomic():
-        acquire_write_lock()
-        _append(actor, action, timezone.now(), **extra)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -232,7 +202,7 @@ def create_user(actor: Actor, *, username: str, password: str | None, email: str
         now = timezone.now()
         user.date_joined = now
         user.save()
-        _append(actor, "account.created", now, user=username)
+        append_account_audit(actor, "account.created", now, user=username)
     return user
 
 
@@ -243,8 +213,6 @@ def change_password(actor: Actor, *, username: str, new_password: str, current_p
     password on every request); API tokens stay valid. Wrong current passwords count towards
     the same per-account and per-IP limits as failed logins.
     """
-    from openbch.accounts import login  # login imports this module
-
     _require_writer(actor)
     user = _user(username)
     if actor.user_id is not None and actor.user_id == user.pk:
@@ -270,7 +238,7 @@ def change_password(actor: Actor, *, username: str, new_password: str, current_p
     with transaction.atomic():
         acquire_write_lock()
         User.objects.filter(pk=user.pk).update(password=user.password)
-        _append(actor, "password.changed", timezone.now(), user=username)
+        append_account_audit(actor, "password.changed", timezone.now(), user=username)
     return user
 
 
@@ -299,7 +267,7 @@ def disable_user(actor: Actor, *, username: str) -> User:
             return user
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
-        _append(actor, "account.disabled", timezone.now(), user=username)
+        append_account_audit(actor, "account.disabled", timezone.now(), user=username)
     return user
 
 
@@ -338,7 +306,9 @@ def grant_role(
         assignment.granted_by = actor.name
         assignment.granted_at = now
         assignment.save()
-        _append(actor, "role.granted", now, user=username, role=str(role_value), grant_country=code, record_types=types)
+        append_account_audit(
+            actor, "role.granted", now, user=username, role=str(role_value), grant_country=code, record_types=types
+        )
     return assignment
 
 
@@ -357,7 +327,9 @@ def revoke_role(actor: Actor, *, username: str, role: str | Role, country: str |
         if not deleted:
             where = f" for {code}" if code else ""
             raise NotFoundError(f"{username!r} does not hold {role_value}{where}")
-        _append(actor, "role.revoked", timezone.now(), user=username, role=str(role_value), grant_country=code)
+        append_account_audit(
+            actor, "role.revoked", timezone.now(), user=username, role=str(role_value), grant_country=code
+        )
 
 
 # -- API tokens ------------------------------------------------------------------------------
@@ -418,7 +390,7 @@ def create_token(actor: Actor, *, name: str, scopes: Iterable[str], owner: str |
         token = ApiToken.objects.create(
             user=user, name=name, prefix=prefix, secret_hash=hash_token(plaintext), scopes=normalized, created_at=now
         )
-        _append(
+        append_account_audit(
             actor,
             "token.created",
             now,
@@ -442,7 +414,9 @@ def revoke_token(actor: Actor, *, token_id: int) -> ApiToken:
         now = timezone.now()
         token.revoked_at = now
         token.save(update_fields=["revoked_at"])
-        _append(actor, "token.revoked", now, user=token.user.username, token_id=token.pk, token_prefix=token.prefix)
+        append_account_audit(
+            actor, "token.revoked", now, user=token.user.username, token_id=token.pk, token_prefix=token.prefix
+        )
     return token
 
 

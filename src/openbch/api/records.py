@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
+from pydantic import ConfigDict
 
 from openbch.api.conventions import etag_matches, json_response, not_modified
 from openbch.api.language import requested_language
 from openbch.api.params import LANGUAGE_PATTERN, Language, RecordUid
 from openbch.api.schemas import Problem
 from openbch.core.multilingual import localize
+from openbch.interop.bchshape import to_bch
 from openbch.records.expand import expand_references, parse_expand
 from openbch.records.history import revision_diff, revisions_of
 from openbch.records.queries import PublishedRecord, get_published, latest_revisions, linking_records
@@ -31,8 +33,11 @@ class RecordOut(Schema):
     state: str
     revision: int
     latest_revision: int
-    published_at: str
-    first_published_at: str | None
+    published_at: str = Field(
+        description="when this revision was published on this clearing-house (for a record loaded from a source, "
+        "the day it was loaded); the source's own dates are in the body (`date`, `entryIntoForce`…)"
+    )
+    first_published_at: str | None = Field(description="when revision 1 was published on this clearing-house")
     languages: list[str]
     title: str
     content_hash: str
@@ -150,6 +155,45 @@ def get_record(request: HttpRequest, uid: RecordUid, params: Query[RecordParams]
     embeds the referenced records. Withdrawn records are served, marked ``withdrawn``.
     Supports ``If-None-Match`` (304)."""
     return _serve_record(request, uid, params.revision, params.expand, params.lang)
+
+
+class BchRecordOut(Schema):
+    header: dict[str, Any] = Field(
+        description="{identifier, schema, languages}: schema is null for a type the BCH lacks"
+    )
+    openbch: dict[str, Any] = Field(
+        alias="_openbch",
+        description="uid, type, revision; `unmapped`: our fields the BCH shape has no place for, with their values; "
+        "`unchecked`: fields written under their own names for a type the mapping table does not cover",
+    )
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+@router.get(
+    "/records/{uid}/bch",
+    response={200: BchRecordOut, 304: None, **ERRORS},
+    summary="A published record in the central BCH's document shape",
+)
+def get_record_bch(
+    request: HttpRequest,
+    uid: RecordUid,
+    revision: Annotated[int | None, Query(None, ge=1, le=10**9)] = None,
+) -> HttpResponse:
+    """The record as a BCH document: `header`, the BCH's field names, terms as BCH thesaurus GUIDs
+    (or the BCH's "Other" term with our label), references `{identifier: GUID[@revision]}`. The
+    field-by-field mapping is docs/bch-exchange.md. Supports `If-None-Match` (304)."""
+    found = get_published(uid, revision)
+    etag = _etag(found, ["bch"])
+    if etag_matches(request, etag):
+        return not_modified(etag)
+    document = to_bch(
+        found.record.type, found.body, identifier=found.record.identifier, languages=found.revision.languages
+    )
+    document["_openbch"] = {"uid": found.uid, "revision": found.revision.revision, **document["_openbch"]}
+    answer = json_response(document)
+    answer["ETag"] = etag
+    return answer
 
 
 @router.get(

@@ -35,11 +35,20 @@ from openbch.search.query import (
 from openbch.search.service import prepare_export
 from openbch.vocabularies import get_vocabulary
 
-__all__ = ["ExportParams", "FacetOut", "FacetValue", "SearchHit", "SearchOut", "SearchParams", "router"]
+__all__ = ["ExportParams", "FacetOut", "FacetValue", "HitField", "SearchHit", "SearchOut", "SearchParams", "router"]
 
 router = Router(tags=["search"])
 ERRORS: dict[int, Any] = {400: Problem, 429: Problem}
 SEARCH_ERRORS: dict[int, Any] = {400: Problem, 404: Problem, 429: Problem}
+
+
+class HitField(Schema):
+    name: str = Field(description="the field's name in the record body (`uniqueIdentification`, `date`…)")
+    label: str = Field(description="the field's label in the requested language")
+    value: str = Field(
+        description="as shown: a term's label and a multilingual text in the requested language, "
+        "a date as YYYY-MM-DD, several values joined with `; `"
+    )
 
 
 class SearchHit(Schema):
@@ -49,7 +58,20 @@ class SearchHit(Schema):
     owner: str
     title: str = Field(description="in the requested language, else English, else the first language present")
     title_language: str | None = Field(description="the language of `title`; null for a language-neutral title")
-    date: str | None = Field(description="the record's own date (decision date…), else its first publication")
+    unique_identifier: str | None = Field(
+        description="an LMO's OECD unique identifier as registered (`MON-ØØ81Ø-6`); null for other types"
+    )
+    country: str | None = Field(
+        description="ISO 3166-1 alpha-2 code of the country a national record belongs to; null for reference records"
+    )
+    date: str | None = Field(
+        description="the record's own date as its source gives it (a decision's date, a law's entry into force), "
+        "YYYY-MM-DD; null when its type has no date or the record gives none (never the date it was loaded)"
+    )
+    fields: list[HitField] = Field(
+        description="the fields that identify a record of its type (the record-type definition's `hit_fields`: "
+        "a decision's country, date and reference number, an LMO's unique identifier…), those with a value"
+    )
     score: float | None = Field(description="relevance (BM25) when sorted by relevance, else null")
     highlights: list[str] = Field(description="fragments matching the free text, HTML-escaped, matches in `<b>…</b>`")
 
@@ -158,7 +180,11 @@ _SEARCH_ONLY: dict[str, Any] = {
     ),
     "sort": (
         Literal["relevance", "date", "title"] | None,
-        Field(None, description="default: relevance with q, else date (the record's own date, newest first)"),
+        Field(
+            None,
+            description="default: relevance with q, else date (the record's own date, newest first; "
+            "a record without one by its first publication on this clearing-house)",
+        ),
     ),
     "order": (Literal["asc", "desc"] | None, Field(None, description="default: desc; title: asc")),
     "limit": (int, Field(20, ge=1, le=MAX_LIMIT)),

@@ -290,3 +290,43 @@ def harvest_sources(request: HttpRequest) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+class BchImportIn(Schema):
+    country: str = Field(..., pattern=r"^[A-Za-z]{2}$", description="the country whose records these are (`ca`, `eu`)")
+    documents: list[dict[str, Any]] = Field(
+        ..., min_length=1, max_length=500, description="`biosafetyDecision`, `authority` or `biosafetyLaw` documents"
+    )
+    draft: bool = Field(False, description="save drafts instead of publishing")
+
+
+class BchImportOut(Schema):
+    created: int
+    revised: int
+    unchanged: int
+    drafts: int
+    records: list[dict[str, str]] = Field(description="{bch_identifier, identifier, type, owner, outcome} per document")
+    warnings: list[dict[str, Any]]
+
+
+@router.post(
+    "/bch/import",
+    auth=TOKEN_OR_SESSION,
+    response={200: BchImportOut, 400: Problem, 401: Problem, 403: Problem, 422: Problem, 429: Problem},
+    summary="Publish (or draft) a country's records given in the central BCH's document shape",
+    description=(
+        "The documents are mapped field by field (docs/bch-exchange.md) and published through the normal "
+        "services, all or nothing; importing again changes nothing. Needs a token with the `write` scope (or a "
+        "session with `X-CSRFToken`) of the country's publishing authority (`draft`: also its authorized users). "
+        "401: no credentials; 403: another country's or a read-only credential; 422: every problem, each with "
+        "the BCH field's `path`, a `bch_*` code and the `document` it is in; nothing is written."
+    ),
+)
+def bch_import(request: HttpRequest, payload: BchImportIn) -> dict[str, Any]:
+    from openbch.interop.bchexchange import import_bch_documents
+
+    actor = request.auth  # type: ignore[attr-defined]  # set by the auth classes
+    assert isinstance(actor, Actor)
+    require_scope(actor, "write")
+    report = import_bch_documents(actor, payload.documents, country=payload.country, draft=payload.draft)
+    return report.as_dict()

@@ -38,6 +38,7 @@ from openbch.identifiers.oecd import check as check_oecd_uid
 from openbch.identifiers.oecd import compact_key, first_eight, split_stack
 from openbch.interop.connectors.base import split_names
 from openbch.interop.models import Decision, Verdict
+from openbch.interop.names import event_name_variants, name_key
 from openbch.records.models import Record
 from openbch.records.queries import PUBLIC_STATES, latest_revisions
 from openbch.recordtypes.validate import parse_reference
@@ -55,8 +56,6 @@ __all__ = [
     "trait_roots",
 ]
 
-_NAME_KEY_DROP = re.compile(r"[^A-Z0-9]")
-_PREFIXES = re.compile(r"^(events?|lines?|cornline)\s+", re.IGNORECASE)
 _TRAILING_CROP = re.compile(
     r"\s+(maize|corn|soybean|canola|rapeseed|cotton|potato|rice|carnation|rose|alfalfa|sugar beet|"
     r"tomato|wheat|papaya|apple|squash|eggplant|safflower|sugarcane)$",
@@ -64,28 +63,6 @@ _TRAILING_CROP = re.compile(
 )
 #: marker genes are listed by some databases and not others: never a reason to call traits disjoint
 _TRAIT_ROOTS_IGNORED = frozenset({"resistance-to-antibiotics"})
-
-
-def name_key(text: str) -> str:
-    """Names compared as upper-case letters and digits only (``Ø`` = 0): ``MON 863`` = ``MON863``."""
-    return _NAME_KEY_DROP.sub("", text.upper().replace("Ø", "0"))
-
-
-def event_name_variants(text: str) -> list[str]:
-    """The names one field gives an event: ``GT73 (RT73)`` → GT73 (RT73), GT73, RT73;
-    ``Event 26`` → Event 26, 26; ``FG72 (FGØ72-2, FGØ72-3)`` → …, FG72, FGØ72-2, FGØ72-3."""
-    text = " ".join(text.split())
-    if not text:
-        return []
-    pieces = [text, re.sub(r"\([^)]*\)", " ", text).strip()]
-    for group in re.findall(r"\(([^)]*)\)", text):
-        pieces.extend(part.strip() for part in group.split(","))
-    variants: list[str] = []
-    for piece in pieces:
-        for one in (piece, _PREFIXES.sub("", piece)):
-            if one and name_key(one) and one not in variants:
-                variants.append(one)
-    return variants
 
 
 @cache

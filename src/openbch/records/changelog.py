@@ -1,8 +1,9 @@
 """The change log: append events in the mutation's transaction; read them in order.
 
-It is the one source for the search index, the public change feed, webhooks and federation.
-Consumers remember the last ``seq`` they processed; appends are serialized by the write lock so
-that sequence numbers become visible in increasing order.
+It is the one source for the search index, the public change feed, webhooks and federation:
+those register as consumers (:mod:`openbch.records.consumers`, which says what they must
+guarantee) and are nudged after each commit. Consumers remember the last ``seq`` they processed;
+appends are serialized by the write lock so that sequence numbers become visible in increasing order.
 """
 
 from __future__ import annotations
@@ -10,22 +11,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from openbch.records.consumers import notify_after_commit
 from openbch.records.models import ChangeEvent, Record
 from openbch.records.rows import insert_rows
-from openbch.search.live import index_after_commit
 
 __all__ = ["append_events", "events_after", "last_seq"]
 
 
-def append_events(events: Iterable[tuple[str, Record]], *, at: dt.datetime, schedule_index: bool = True) -> int:
+def append_events(events: Iterable[tuple[str, Record]], *, at: dt.datetime, notify_consumers: bool = True) -> int:
     """Append one event per (kind, record); the caller holds the write lock (see locking.py).
 
-    Every public change passes here, so this is where the search index is told to catch up once the
-    transaction commits. A bulk load passes ``schedule_index=False``: it indexes once at its end (and
-    the next query catches up anyway), instead of once per batch.
+    Every public change passes here, so this is where the change log's consumers are told to catch
+    up once the transaction commits. A bulk load passes ``notify_consumers=False``: a nudge per
+    batch would make each consumer work once per batch, when catching up once is enough (consumers
+    catch up on their own; the load brings the search index up to date at its end).
     """
-    if schedule_index:
-        index_after_commit()
+    if notify_consumers:
+        notify_after_commit()
     return insert_rows(
         ChangeEvent,
         ["at", "kind", "record", "uid", "type", "owner", "revision"],

@@ -30,7 +30,7 @@ from openbch.recordtypes.validate import parse_reference
 __all__ = ["PreparedRevision", "new_identifier", "write_revisions"]
 
 
-#: publications per transaction up to which the search index is updated at commit
+#: publications per transaction up to which the change log's consumers (the search index) are nudged at commit
 LIVE_INDEX_LIMIT = 100
 
 
@@ -231,8 +231,8 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
         ["record", "kind", "value"],
         (row for r, p in zip(records, items, strict=True) for row in _keys(r.pk, p)),
     )
-    # a handful of publications are searchable at commit; a bulk load indexes once at its end
-    append_events((("published", r) for r in records), at=at, schedule_index=len(records) <= LIVE_INDEX_LIMIT)
+    # a handful of publications reach the consumers (search) at commit; a bulk load catches up once
+    append_events((("published", r) for r in records), at=at, notify_consumers=len(records) <= LIVE_INDEX_LIMIT)
     append_audit(
         actor,
         (

@@ -22,6 +22,7 @@ from openbch.recordtypes.validate import GUID
 __all__ = [
     "LatestRevision",
     "PublishedRecord",
+    "SourceRow",
     "find_lmos_by_oecd_uid",
     "get_published",
     "iter_published",
@@ -29,6 +30,8 @@ __all__ = [
     "latest_by_numbers",
     "latest_revisions",
     "linking_records",
+    "published_rows_after",
+    "source_rows",
 ]
 
 PUBLIC_STATES = (RecordState.PUBLISHED, RecordState.WITHDRAWN)
@@ -326,4 +329,90 @@ def latest_by_identifiers(identifiers: Sequence[str]) -> list[LatestRevision]:
         chunk = identifiers[start : start + 900]
         where = f"r.identifier IN ({_placeholders(len(chunk))}) AND r.state IN (%s, %s)"
         found += _BULK.read(where, [*chunk, *(str(state) for state in PUBLIC_STATES)])
+    return found
+
+
+class SourceRow(NamedTuple):
+    """A record's latest revision with its two publication dates: what the search index is built from."""
+
+    identifier: str
+    number: int
+    type: str
+    owner: str
+    revision: int
+    body: dict[str, Any]
+    #: when this revision was published here
+    published_at: datetime
+    #: when revision 1 was published here (None in records from before the column existed)
+    first_published_at: datetime | None
+
+    @property
+    def uid(self) -> str:
+        return f"BCH-{self.type}-{self.owner}-{self.number}-{self.revision}"
+
+
+class _SourceRead:
+    """:class:`SourceRow` tuples by plain SQL, each column through Django's converters (as _BulkRead)."""
+
+    def __init__(self) -> None:
+        record = {f.name: f for f in Record._meta.concrete_fields}
+        revision = {f.name: f for f in Revision._meta.concrete_fields}
+        self._columns: list[tuple[str, Field[Any, Any]]] = [
+            ("r", record["identifier"]),
+            ("r", record["number"]),
+            ("r", record["type"]),
+            ("r", record["owner"]),
+            ("v", revision["revision"]),
+            ("v", revision["body"]),
+            ("v", revision["published_at"]),
+            ("r", record["first_published_at"]),
+        ]
+        self._converters: dict[str, list[tuple[int, list[Any]]]] = {}
+
+    def read(
+        self, where: str, params: Sequence[Any], *, order_by: str = "", limit: int | None = None
+    ) -> list[SourceRow]:
+        q = connection.ops.quote_name
+        columns = ", ".join(f"{alias}.{q(str(f.column))}" for alias, f in self._columns)
+        sql = (
+            f"SELECT {columns} FROM {Record._meta.db_table} r "  # noqa: S608 - our names
+            f"JOIN {Revision._meta.db_table} v ON v.record_id = r.id AND v.revision = r.revision WHERE {where}"
+            + (f" ORDER BY {order_by}" if order_by else "")
+            + (f" LIMIT {int(limit)}" if limit is not None else "")
+        )
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            found = _column_converters([f for _, f in self._columns])
+            converters = self._converters[connection.vendor] = [(i, c) for i, c in enumerate(found) if c]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, column_converters in converters:
+                for convert in column_converters:
+                    values[i] = convert(values[i], None, connection)
+            out.append(SourceRow(*values))
+        return out
+
+
+_SOURCE = _SourceRead()
+
+
+def published_rows_after(number: int, limit: int) -> list[SourceRow]:
+    """The next ``limit`` published records after record number ``number``, in number order."""
+    return _SOURCE.read(
+        "r.number > %s AND r.state = %s", [number, str(RecordState.PUBLISHED)], order_by="r.number", limit=limit
+    )
+
+
+def source_rows(identifiers: Sequence[str], *, withdrawn: bool = False) -> list[SourceRow]:
+    """The latest revisions of the published (``withdrawn``: or withdrawn) records among ``identifiers``."""
+    states = [str(s) for s in (PUBLIC_STATES if withdrawn else (RecordState.PUBLISHED,))]
+    found: list[SourceRow] = []
+    for start in range(0, len(identifiers), 900):
+        chunk = identifiers[start : start + 900]
+        where = f"r.identifier IN ({_placeholders(len(chunk))}) AND r.state IN ({_placeholders(len(states))})"
+        found += _SOURCE.read(where, [*chunk, *states])
     return found

@@ -27,6 +27,9 @@ KINDS = frozenset(
 )  # fmt: skip
 FAMILIES = frozenset({"national", "reference"})
 SEARCH_MODES = frozenset({"text", "keyword", "identifier"})
+#: kinds a search hit can show as text without reading other records (a reference would need its
+#: target's title, a link or a sequence is no identifying text)
+HIT_KINDS = frozenset({"text", "mltext", "term", "date", "integer", "number", "boolean", "email", "oecd_uid"})
 _CODE = re.compile(r"^[A-Z]{2,5}$")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 _FIELD = re.compile(r"^[a-zA-Z][a-zA-Z0-9]*$")
@@ -86,6 +89,10 @@ class RecordType:
     export: tuple[str, ...]
     form: tuple[Mapping[str, Any], ...]
     raw: Mapping[str, Any]
+    #: the record's own date (a decision's date, a law's entry into force); None: the type has none
+    date_field: str | None = None
+    #: the identifying fields a search hit carries beside its title, in this order
+    hit_fields: tuple[str, ...] = ()
 
     @cached_property
     def requirement_fields(self) -> tuple[FieldDef, ...]:
@@ -275,6 +282,11 @@ def compile_definition(data: Mapping[str, Any], known_codes: frozenset[str] | No
             if key in f.raw and not condition_fields(f.raw[key]) <= set(fields):
                 raise DefinitionError(f"{where}.{f.name}.{key}: names an unknown field")
 
+    date_field = data.get("date_field", next((f.name for f in fields.values() if f.kind == "date"), None))
+    if date_field is not None and (date_field not in fields or fields[date_field].kind != "date"):
+        raise DefinitionError(f"{where}: date_field {date_field!r} is not a date field of the type")
+    hit_fields = _hit_fields(data, fields, family, date_field, where)
+
     return RecordType(
         code=code,
         slug=slug,
@@ -288,4 +300,31 @@ def compile_definition(data: Mapping[str, Any], known_codes: frozenset[str] | No
         export=export or tuple(fields),
         form=form or ({"label": data["label"], "fields": list(fields)},),
         raw=dict(data),
+        date_field=date_field,
+        hit_fields=hit_fields,
     )
+
+
+def _hit_fields(
+    data: Mapping[str, Any], fields: Mapping[str, FieldDef], family: str, date_field: str | None, where: str
+) -> tuple[str, ...]:
+    """``hit_fields`` as declared, else what identifies any record: its country (national types),
+    its own date and its OECD unique identifiers."""
+    declared = data.get("hit_fields")
+    if declared is None:
+        names = ["government"] if family == "national" else []
+        names += [date_field] if date_field else []
+        names += [f.name for f in fields.values() if f.kind == "oecd_uid"]
+        return tuple(names)
+    if not isinstance(declared, list) or not all(isinstance(n, str) for n in declared):
+        raise DefinitionError(f"{where}: hit_fields is a list of field names")
+    for name in declared:
+        if name not in fields:
+            raise DefinitionError(f"{where}: hit_fields names unknown field {name!r}")
+        if fields[name].kind not in HIT_KINDS:
+            raise DefinitionError(
+                f"{where}: hit_fields.{name} is a {fields[name].kind} field; a hit shows {sorted(HIT_KINDS)}"
+            )
+    if len(set(declared)) != len(declared):
+        raise DefinitionError(f"{where}: hit_fields names a field twice")
+    return tuple(declared)

@@ -3,7 +3,9 @@
 Rows come from :func:`openbch.search.service.export_rows` (header first). Multi-valued cells are
 joined with ``; `` in CSV and XLSX and kept as lists in JSON Lines. CSV cells that a spreadsheet
 would run as a formula (starting with ``= + - @``, tab or carriage return) get a leading ``'``
-(OWASP "CSV injection"); XLSX cells are inline strings, which no spreadsheet evaluates.
+(OWASP "CSV injection"); XLSX cells are inline strings, which no spreadsheet evaluates. CSV and
+JSON Lines leave as the rows are read; XLSX is written whole to a temporary file first
+(:mod:`openbch.search.xlsx`), so its first byte comes after the last row.
 """
 
 from __future__ import annotations

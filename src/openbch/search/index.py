@@ -43,7 +43,7 @@ from openbch.core.multilingual import UN_LANGUAGES, localize
 from openbch.identifiers.oecd import compact_key, split_stack
 from openbch.records.changelog import events_after, last_seq
 from openbch.records.models import ChangeEvent, Record, RecordLink, RecordState
-from openbch.records.queries import PUBLIC_STATES, PublishedRecord, latest_revisions
+from openbch.records.queries import PUBLIC_STATES, SourceRow, published_rows_after, source_rows
 from openbch.recordtypes import RecordType, get_record_type, record_types
 from openbch.recordtypes.validate import parse_reference
 from openbch.search.query import (
@@ -72,9 +72,15 @@ __all__ = [
 ]
 
 #: bump when the schema or the way documents are built changes: existing indexes are rebuilt
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "meta-openbch.json"
 _BATCH = 1000
+#: a rebuild reads this many records per query (one plain SQL read: no model instances), and
+#: tantivy analyses them on two threads of 200 MB each, beside the thread that builds the documents
+#: (tantivy's analysis, its regex tokenizer above all, costs more than building them in Python)
+_REBUILD_BATCH = 5000
+_REBUILD_HEAP = 400_000_000
+_REBUILD_THREADS = 2
 _LOCK_TIMEOUT = 60.0
 
 
@@ -98,6 +104,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("number", stored=True, indexed=True, fast=True)
     # the display title in each language it has (JSON), shown in results; never searched
     builder.add_bytes_field("titles", stored=True)
+    # the record type's hit fields and OECD identifiers as in the body (JSON), shown in results
+    builder.add_bytes_field("hit", stored=True)
     builder.add_text_field("title", stored=True, tokenizer_name="openbch_fold")
     # all searchable text, with tantivy's default tokenizer (field queries like text:maize)
     builder.add_text_field("text", stored=False)
@@ -114,6 +122,7 @@ def build_schema() -> tantivy.Schema:
     # facet name → values (terms with their broader terms), counted by terms aggregations
     builder.add_json_field("facets", stored=False, fast=True, tokenizer_name="raw")
     builder.add_date_field("published", stored=True, indexed=True, fast=True)
+    # the record's own date (YYYY-MM-DD), absent when it has none; "day" falls back to its first publication
     builder.add_text_field("date", stored=True, tokenizer_name="raw")
     builder.add_integer_field("day", stored=False, indexed=True, fast=True)
     builder.add_integer_field("date_key", stored=False, indexed=True, fast=True)
@@ -124,6 +133,13 @@ def build_schema() -> tantivy.Schema:
 
 # ---------------------------------------------------------------------------------------------
 # documents
+#
+# A rebuild builds hundreds of thousands of documents on one core (the other indexes them), so what
+# depends only on the record type, a vocabulary term or a referenced identifier is worked out once
+# and kept (``_TypePlan``, the caches below), never per record.
+
+#: bounds of the per-process caches of this section (each entry is small)
+_CACHE_LIMIT = 200_000
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -132,11 +148,26 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+_parsed: dict[str, str | None] = {}
+
+
+def _reference_target(text: str) -> str | None:
+    """The identifier a reference names (the same few thousand references recur in every batch)."""
+    try:
+        return _parsed[text]
+    except KeyError:
+        if len(_parsed) > _CACHE_LIMIT:
+            _parsed.clear()
+        parsed = parse_reference(text)
+        target = _parsed[text] = parsed[0] if parsed else None
+        return target
+
+
 def _references(value: Any) -> list[str]:
     found = []
     for item in _as_list(value):
-        if isinstance(item, dict) and (parsed := parse_reference(str(item.get("identifier", "")))):
-            found.append(parsed[0])
+        if isinstance(item, dict) and (target := _reference_target(str(item.get("identifier", "")))):
+            found.append(target)
     return found
 
 
@@ -162,21 +193,44 @@ def _zeros(text: str) -> str:
     return text.replace("Ø", "0").replace("ø", "0")
 
 
+_expanded: dict[tuple[str, str], frozenset[str]] = {}
+
+
 def _expand(vocabulary_name: str | None, ids: Iterable[str]) -> set[str]:
     if vocabulary_name is None:
         return set(ids)
-    vocabulary = get_vocabulary(vocabulary_name)
     expanded: set[str] = set()
     for term_id in ids:
-        expanded |= vocabulary.with_ancestors(term_id) if term_id in vocabulary else {term_id}
+        key = (vocabulary_name, term_id)
+        found = _expanded.get(key)
+        if found is None:
+            if len(_expanded) > _CACHE_LIMIT:
+                _expanded.clear()
+            vocabulary = get_vocabulary(vocabulary_name)
+            found = _expanded[key] = (
+                vocabulary.with_ancestors(term_id) if term_id in vocabulary else frozenset({term_id})
+            )
+        expanded |= found
     return expanded
+
+
+_labels: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 def _term_labels(vocabulary_name: str | None, ids: Iterable[str]) -> list[str]:
     if vocabulary_name is None:
         return []
-    vocabulary = get_vocabulary(vocabulary_name)
-    return [text for i in ids if i in vocabulary for text in vocabulary.terms[i].label.values()]
+    found: list[str] = []
+    for term_id in ids:
+        key = (vocabulary_name, term_id)
+        labels = _labels.get(key)
+        if labels is None:
+            if len(_labels) > _CACHE_LIMIT:
+                _labels.clear()
+            vocabulary = get_vocabulary(vocabulary_name)
+            labels = _labels[key] = tuple(vocabulary.terms[term_id].label.values()) if term_id in vocabulary else ()
+        found.extend(labels)
+    return found
 
 
 @dataclass(frozen=True)
@@ -199,23 +253,23 @@ class _Context:
     """
 
     def __init__(self) -> None:
-        self._items: dict[str, PublishedRecord | None] = {}
+        self._items: dict[str, SourceRow | None] = {}
         self._types: dict[str, str | None] = {}
         self._profiles: dict[str, LmoProfile | None] = {}
         self._names: dict[str, tuple[str, ...]] = {}
 
     def load(self, identifiers: Iterable[str]) -> None:
         missing = sorted({i for i in identifiers if i not in self._items})
-        for start in range(0, len(missing), 900):
-            chunk = missing[start : start + 900]
-            records = Record.objects.filter(identifier__in=chunk, state__in=PUBLIC_STATES)
-            found = {p.record.identifier: p for p in latest_revisions(records)}
-            for identifier in chunk:
-                item = found.get(identifier)
-                self._items[identifier] = item
-                self._types[identifier] = item.record.type if item else None
+        if not missing:
+            return
+        # a withdrawn record still names what references it
+        found = {row.identifier: row for row in source_rows(missing, withdrawn=True)}
+        for identifier in missing:
+            item = found.get(identifier)
+            self._items[identifier] = item
+            self._types[identifier] = item.type if item else None
 
-    def item(self, identifier: str) -> PublishedRecord | None:
+    def item(self, identifier: str) -> SourceRow | None:
         if identifier not in self._items:
             self.load([identifier])
         return self._items[identifier]
@@ -225,7 +279,7 @@ class _Context:
             self.load([identifier])
         return self._types[identifier]
 
-    def prefetch(self, items: list[PublishedRecord], catalogue: Catalogue) -> None:
+    def prefetch(self, items: list[SourceRow], catalogue: Catalogue) -> None:
         """Load, in a few queries, the LMOs, organisms and genes that ``items`` will ask for."""
         self._items.clear()
         if len(self._profiles) + len(self._names) + len(self._types) > 500_000:
@@ -234,11 +288,11 @@ class _Context:
             self._types.clear()
         wanted: set[str] = set()
         for item in items:
-            for name in catalogue.lmo_reference_fields.get(item.record.type, ()):
+            for name in catalogue.lmo_reference_fields.get(item.type, ()):
                 wanted.update(r for r in _references(item.body.get(name)) if r not in self._profiles)
         self.load(wanted)
-        referenced = [p for i in wanted if (p := self._items.get(i)) is not None and p.record.type == "LMO"]
-        own = [i for i in items if i.record.type == "LMO"]
+        referenced = [p for i in wanted if (p := self._items.get(i)) is not None and p.type == "LMO"]
+        own = [i for i in items if i.type == "LMO"]
         second = {r for lmo in (*referenced, *own) for r in _references(lmo.body.get("recipientOrganisms"))}
         second = {r for r in second if r not in self._types}
         second |= {r for lmo in own for r in _references(lmo.body.get("genes")) if r not in self._names}
@@ -266,7 +320,7 @@ class _Context:
                     self._profiles[identifier] = self.profile_of(item, depth)
         return self._profiles[identifier]
 
-    def profile_of(self, item: PublishedRecord, depth: int = 0) -> LmoProfile:
+    def profile_of(self, item: SourceRow, depth: int = 0) -> LmoProfile:
         body = item.body
         organisms: set[str] = set()
         for ref in _references(body.get("recipientOrganisms")):
@@ -319,57 +373,109 @@ def display_title(titles: dict[str, str], language: str) -> tuple[str, str | Non
     return (shown.text, shown.language) if shown else ("", None)
 
 
+_shown_keys: dict[tuple[str, ...], tuple[str | None, ...]] = {}
+
+
+def _sort_titles(titles: dict[str, str]) -> list[str]:
+    """The title each UN language shows (:func:`display_title`), in UN_LANGUAGES order.
+
+    Which language a title shows in depends only on the languages it has, so the choice is made
+    once per set of languages, not six times per record."""
+    if "" in titles:
+        return [titles[""]] * len(UN_LANGUAGES)
+    present = tuple(titles)
+    keys = _shown_keys.get(present)
+    if keys is None:
+        if len(_shown_keys) > _CACHE_LIMIT:
+            _shown_keys.clear()
+        shown: list[str | None] = []
+        for language in UN_LANGUAGES:
+            picked = localize(titles, language)
+            # every title text is non-blank (_titles), so the choice depends on the keys alone
+            shown.append(None if picked is None else picked.language)
+        keys = _shown_keys[present] = tuple(shown)
+    return [titles[k] if k is not None else "" for k in keys]
+
+
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
-def _record_date(item: PublishedRecord, catalogue: Catalogue) -> dt.date:
-    name = catalogue.date_fields.get(item.record.type)
+def _own_date(item: SourceRow, catalogue: Catalogue) -> dt.date | None:
+    """The record's own date (its type's date field), as its source gives it."""
+    name = catalogue.date_fields.get(item.type)
     value = item.body.get(name) if name else None
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             return dt.date.fromisoformat(value)
-    published = item.record.first_published_at or item.revision.published_at
-    return published.date()
+    return None
 
 
-_facets_cache: dict[tuple[int, str], list[FacetSpec]] = {}
+def _hit_values(record_type: RecordType, body: dict[str, Any]) -> bytes:
+    """What a hit shows beside the title, as the body has it (labels are looked up per language)."""
+    names = (*record_type.hit_fields, *record_type.oecd_uid_field_names)
+    return json.dumps({n: body[n] for n in names if body.get(n) not in (None, "", [])}, ensure_ascii=False).encode()
 
 
-def _facets_of(catalogue: Catalogue, code: str) -> list[FacetSpec]:
-    key = (id(catalogue), code)
-    if key not in _facets_cache:
-        if len(_facets_cache) > 1000:
-            _facets_cache.clear()
-        _facets_cache[key] = catalogue.of_type(code)
-    return _facets_cache[key]
+@dataclass(frozen=True)
+class _TypePlan:
+    """What building a document of one record type needs from its definition and the catalogue."""
+
+    record_type: RecordType
+    #: (field name, search mode) of the searched fields, in definition order
+    search: tuple[tuple[str, str], ...]
+    #: (field name, vocabulary) of the term facets, whose labels are indexed as related text
+    term_facets: tuple[tuple[str, str | None], ...]
+    facets: tuple[FacetSpec, ...]
+    lmo_references: tuple[str, ...]
+
+
+_plans: dict[tuple[int, int, str], _TypePlan] = {}
+
+
+def _plan(catalogue: Catalogue, code: str) -> _TypePlan:
+    record_type = get_record_type(code)
+    key = (id(catalogue), id(record_type), code)
+    plan = _plans.get(key)
+    if plan is None:
+        if len(_plans) > 1000:
+            _plans.clear()
+        plan = _plans[key] = _TypePlan(
+            record_type=record_type,
+            search=tuple((f.name, f.search) for f in record_type.fields.values() if f.search),
+            term_facets=tuple((f.name, f.vocabulary) for f in record_type.facets if f.kind == "term"),
+            facets=tuple(catalogue.of_type(code)),
+            lmo_references=catalogue.lmo_reference_fields.get(code, ()),
+        )
+    return plan
 
 
 def _facet_values(
-    item: PublishedRecord, catalogue: Catalogue, own: LmoProfile | None, covered: list[LmoProfile]
+    item: SourceRow, plan: _TypePlan, own: LmoProfile | None, covered: list[LmoProfile]
 ) -> dict[str, list[str]]:
-    code = item.record.type
-    record_type = get_record_type(code)
+    code = item.type
     body = item.body
     values: dict[str, list[str]] = {}
-    for spec in _facets_of(catalogue, code):
+    for spec in plan.facets:
         name = spec.name
         source = spec.fields[code]
-        found: set[str] = set()
+        found: set[str] | frozenset[str] = set()
         if spec.kind == "type":
             found = {code}
         elif spec.kind == "country":
             # the owner of a national record; the country field of a reference record (organizations)
-            national = record_type.is_national
-            found = {item.record.owner} if national else {t.upper() for t in _term_ids(body.get(source))}
+            national = plan.record_type.is_national
+            found = {item.owner} if national else {t.upper() for t in _term_ids(body.get(source))}
         elif spec.derived.get(code) or (own is not None and name in ("recipientOrganisms", "genes")):
             profiles = covered if spec.derived.get(code) else [own] if own else []
+            merged: set[str] = set()
             for profile in profiles:
                 if name == "traits":
-                    found |= profile.traits
+                    merged |= profile.traits
                 elif name == "recipientOrganisms":
-                    found |= profile.organisms
+                    merged |= profile.organisms
                 elif name == "genes":
-                    found |= profile.genes
+                    merged |= profile.genes
+            found = merged
         elif spec.kind == "term":
             found = _expand(spec.vocabulary, _term_ids(body.get(source)))
         elif spec.kind == "boolean":
@@ -383,43 +489,43 @@ def _facet_values(
     return values
 
 
-def build_document(item: PublishedRecord, context: _Context, catalogue: Catalogue) -> tantivy.Document:
-    """The index document of one published record (its latest revision)."""
-    record = item.record
-    record_type = get_record_type(record.type)
+def document_fields(item: SourceRow, context: _Context, catalogue: Catalogue) -> dict[str, Any]:
+    """The fields of one published record's index document (its latest revision), by name."""
+    plan = _plan(catalogue, item.type)
+    record_type = plan.record_type
     body = item.body
-    number = record.number or 0
+    number = item.number or 0
+    uid = item.uid
     text: list[str] = []
     by_language: dict[str, list[str]] = {}
     related: list[str] = []
-    idkey = {item.uid.lower(), item.uid.rsplit("-", 1)[0].lower(), record.identifier.lower()}
+    idkey = {uid.lower(), uid.rsplit("-", 1)[0].lower(), item.identifier.lower()}
     keys: set[str] = set()
     related_keys: set[str] = set()
-    for f in record_type.fields.values():
-        value = body.get(f.name)
-        if not f.search or value is None:
+    for name, mode in plan.search:
+        value = body.get(name)
+        if value is None:
             continue
         for language, string in _strings(value):
             text.append(string)
             if language:
                 by_language.setdefault(language, []).append(string)
-            if f.search == "identifier":
+            if mode == "identifier":
                 text.append(_zeros(string))
                 idkey.add(compact_key(string))
                 keys.add(compact_key(string))
                 keys.update(compact_key(p) for p in split_stack(string))
-            elif f.search == "keyword":
+            elif mode == "keyword":
                 keys.add(string.strip().lower())
-    for f in record_type.facets:
-        if f.kind == "term":
-            related.extend(_term_labels(f.vocabulary, _term_ids(body.get(f.name))))
+    for name, vocabulary in plan.term_facets:
+        related.extend(_term_labels(vocabulary, _term_ids(body.get(name))))
 
-    own = context.profile_of(item) if record.type == "LMO" else None
+    own = context.profile_of(item) if item.type == "LMO" else None
     if own is not None:
         for ref in (*own.organisms, *own.genes):
             related.extend(context.names(ref))
     covered: list[LmoProfile] = []
-    for name in catalogue.lmo_reference_fields.get(record.type, ()):
+    for name in plan.lmo_references:
         for ref in _references(body.get(name)):
             profile = context.profile(ref)
             if profile is not None:
@@ -427,42 +533,60 @@ def build_document(item: PublishedRecord, context: _Context, catalogue: Catalogu
                 related.extend(profile.names)
                 related_keys.update(profile.keys)
     if covered:
-        related.extend(_term_labels("lmo-traits", {t for p in covered for t in p.traits}))
+        # sorted: a set's order changes from one process to the next, and so would the document
+        related.extend(_term_labels("lmo-traits", sorted({t for p in covered for t in p.traits})))
 
     titles = _titles(record_type, body)
-    date = _record_date(item, catalogue)
+    own_date = _own_date(item, catalogue)
+    # date order and filters: a record without a date of its own by its first publication here
+    date = own_date or (item.first_published_at or item.published_at).date()
     day = date.toordinal() - _EPOCH
-    document = tantivy.Document(
-        identifier=record.identifier,
-        uid=item.uid,
-        type=record.type,
-        owner=record.owner,
-        number=number,
-        title=list(titles.values()),
-        text=text,
-        fold=" \n".join(text),
-        related=related,
-        idkey=sorted(k for k in idkey if k),
-        keys=sorted(k for k in keys if k),
-        related_keys=sorted(k for k in related_keys if k),
-        published=item.revision.published_at,
-        date=date.isoformat(),
-        day=day,
-        date_key=date_key(day, number),
-    )
-    document.add_bytes("titles", json.dumps(titles, ensure_ascii=False).encode("utf-8"))
+    fields: dict[str, Any] = {
+        "identifier": [item.identifier],
+        "uid": [uid],
+        "type": [item.type],
+        "owner": [item.owner],
+        "number": [number],
+        "titles": [json.dumps(titles, ensure_ascii=False).encode("utf-8")],
+        "hit": [_hit_values(record_type, body)],
+        "title": list(titles.values()),
+        "text": text,
+        "fold": [" \n".join(text)],
+        "related": related,
+        "idkey": sorted(k for k in idkey if k),
+        "keys": sorted(k for k in keys if k),
+        "related_keys": sorted(k for k in related_keys if k),
+        "facets": [_facet_values(item, plan, own, covered)],
+        "published": [item.published_at],
+        "day": [day],
+        "date_key": [date_key(day, number)],
+    }
+    if own_date is not None:
+        fields["date"] = [own_date.isoformat()]
     for language, strings in by_language.items():
         if language in STEMMED:
-            for string in strings:
-                document.add_text(f"stem_{language}", string)
+            fields[f"stem_{language}"] = strings
     sort_keys: dict[str, str] = {}  # most languages fall back to the same title: sort it once
-    for language in UN_LANGUAGES:
-        shown = display_title(titles, language)[0]
+    for language, shown in zip(UN_LANGUAGES, _sort_titles(titles), strict=True):
         if shown not in sort_keys:
             sort_keys[shown] = title_key(shown, number)
-        document.add_text(f"tsort_{language}", sort_keys[shown])
-    document.add_json("facets", _facet_values(item, catalogue, own, covered))
-    return document
+        fields[f"tsort_{language}"] = [sort_keys[shown]]
+    return {name: values for name, values in fields.items() if values}
+
+
+def build_document(item: SourceRow, context: _Context, catalogue: Catalogue) -> tantivy.Document:
+    """The index document of one published record (its latest revision)."""
+    return tantivy.Document.from_dict(document_fields(item, context, catalogue), _schema())
+
+
+_schema_cache: tantivy.Schema | None = None
+
+
+def _schema() -> tantivy.Schema:
+    global _schema_cache
+    if _schema_cache is None:
+        _schema_cache = build_schema()
+    return _schema_cache
 
 
 # ---------------------------------------------------------------------------------------------
@@ -655,7 +779,7 @@ def _reindex(writer: tantivy.IndexWriter, records: list[Record], catalogue: Cata
         fresh = list(Record.objects.filter(pk__in=[r.pk for r in chunk]))
         for record in fresh:
             writer.delete_documents_by_term("identifier", record.identifier)
-        items = latest_revisions(r for r in fresh if r.state == RecordState.PUBLISHED)
+        items = source_rows([r.identifier for r in fresh if r.state == RecordState.PUBLISHED])
         context.prefetch(items, catalogue)
         for item in items:
             writer.add_document(build_document(item, context, catalogue))
@@ -676,20 +800,16 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
         seq, fingerprint = latest_event_fingerprint()  # events after it are applied below
         catalogue = facet_catalogue()
         index = register_analyzers(tantivy.Index(build_schema(), path=str(building)))
-        writer = index.writer(heap_size=200_000_000, num_threads=1)
+        writer = index.writer(heap_size=_REBUILD_HEAP, num_threads=_REBUILD_THREADS)
         context = _Context()
         count = 0
-        last_pk = 0
-        while True:
-            records = list(Record.objects.filter(state=RecordState.PUBLISHED, pk__gt=last_pk).order_by("pk")[:_BATCH])
-            if not records:
-                break
-            items = latest_revisions(records)
+        last_number = 0
+        while items := published_rows_after(last_number, _REBUILD_BATCH):
             context.prefetch(items, catalogue)
             for item in items:
                 writer.add_document(build_document(item, context, catalogue))
             count += len(items)
-            last_pk = records[-1].pk
+            last_number = items[-1].number
             if progress:
                 progress(count)
         writer.commit()

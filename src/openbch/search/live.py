@@ -2,8 +2,9 @@
 
 Two mechanisms, so that a published change is searchable at once and never silently missed:
 
-* the record services call :func:`index_after_commit` inside their transaction; Django runs the
-  update once the transaction has committed (never for a rolled-back one);
+* the search app registers :func:`apply_new_events` as a consumer of the change log
+  (:mod:`openbch.records.consumers`, from :class:`openbch.search.apps.SearchConfig`): the change
+  log runs it once a publishing transaction has committed (never for a rolled-back one);
 * :func:`ensure_current` runs before each search: when the change log's last event is not the one
   the index applied (one indexed query), the missing events are applied first. This covers changes
   committed by another process (gunicorn worker, ``openbch load``) and any update that failed.
@@ -13,9 +14,9 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from openbch.search.index import LockTimeoutError, is_compatible, latest_event_fingerprint, read_meta, update
 
-__all__ = ["ensure_current", "index_after_commit"]
+__all__ = ["apply_new_events", "ensure_current"]
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +24,14 @@ log = logging.getLogger(__name__)
 QUERY_WAIT_SECONDS = 5.0
 
 
-def _update_after_commit() -> None:
-    from openbch.search.index import update
-
-    update()
-
-
-def index_after_commit() -> None:
-    """Schedule an index update for when the current transaction commits (at once outside one)."""
-    # robust: a failed index update is logged and must not turn a committed publication into an
-    # error; the next query applies the missing events anyway (ensure_current)
-    transaction.on_commit(_update_after_commit, robust=True)
+def apply_new_events() -> None:
+    """The search index's change-log hook: apply the events it has not seen (run after a commit)."""
+    try:
+        update()
+    except Exception:
+        # the publication is committed and must not turn into an error; the next query applies
+        # the missing events anyway (ensure_current)
+        log.exception("search index update after commit failed; the next query catches up")
 
 
 def ensure_current() -> str:
@@ -41,8 +39,6 @@ def ensure_current() -> str:
 
     Returns the fingerprint of the last event the index has applied: the change log's latest,
     unless another process held the index too long (then the index answers as it is)."""
-    from openbch.search.index import LockTimeoutError, is_compatible, latest_event_fingerprint, read_meta, update
-
     meta = read_meta()
     _, fingerprint = latest_event_fingerprint()
     if meta is not None and meta.last_event == fingerprint and is_compatible(meta):

@@ -138,7 +138,7 @@ class Catalogue:
     facets: dict[str, FacetSpec]
     #: record-type code → names of its reference fields that point to LMOs and are facets
     lmo_reference_fields: dict[str, tuple[str, ...]]
-    #: record-type code → first date field (the record's own date: decision date, entry into force)
+    #: record-type code → its date field (the record's own date: decision date, entry into force)
     date_fields: dict[str, str | None]
 
     def of_type(self, code: str) -> list[FacetSpec]:
@@ -196,7 +196,7 @@ def _build_catalogue(types: Mapping[str, RecordType]) -> Catalogue:
     lmo = types.get("LMO")
     for code in sorted(types):
         rt = types[code]
-        date_fields[code] = next((f.name for f in rt.fields.values() if f.kind == "date"), None)
+        date_fields[code] = rt.date_field
         if rt.is_national:
             country_fields[code] = ""
         for f in rt.facets:

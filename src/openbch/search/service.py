@@ -42,7 +42,16 @@ from openbch.search.query import (
 )
 from openbch.vocabularies import get_vocabulary
 
-__all__ = ["ExportPlan", "export_columns", "export_rows", "prepare_export", "run_search", "search", "search_page"]
+__all__ = [
+    "ExportPlan",
+    "export_columns",
+    "export_rows",
+    "hit_fields",
+    "prepare_export",
+    "run_search",
+    "search",
+    "search_page",
+]
 
 #: values shown for a facet on references (genes, crops…): the most frequent ones
 REFERENCE_FACET_SIZE = 100
@@ -273,6 +282,47 @@ def _highlights(document: tantivy.Document, generators: list[tuple[str, tantivy.
     return shown
 
 
+def _hit_value_text(spec: FieldDef, value: Any, language: str) -> str:
+    """One value of a hit field as shown: a term's label, a text in the language, a date as written."""
+    if isinstance(value, dict):
+        if spec.kind == "term":
+            term_id = str(value.get("identifier", ""))
+            custom = value.get("customValue")
+            if term_id == "other" and isinstance(custom, dict):
+                return localized_text(custom, language) or term_id
+            vocabulary = get_vocabulary(spec.vocabulary) if spec.vocabulary else None
+            return vocabulary.terms[term_id].label_in(language) if vocabulary and term_id in vocabulary else term_id
+        return localized_text(value, language) or ""
+    if isinstance(value, bool):
+        return _label(BOOLEAN_LABELS["true" if value else "false"], language, str(value).lower())
+    return "" if value is None else str(value)
+
+
+def hit_fields(record_type: RecordType | None, values: Mapping[str, Any], language: str) -> list[dict[str, str]]:
+    """The identifying fields of a hit (the definition's ``hit_fields``) that have a value, as text."""
+    if record_type is None:
+        return []
+    shown = []
+    for name in record_type.hit_fields:
+        spec = record_type.fields[name]
+        value = values.get(name)
+        texts = [
+            t for v in (value if isinstance(value, list) else [value]) if (t := _hit_value_text(spec, v, language))
+        ]
+        if texts:
+            shown.append({"name": name, "label": spec.label_in(language), "value": "; ".join(texts)})
+    return shown
+
+
+def _unique_identifier(record_type: RecordType | None, values: Mapping[str, Any]) -> str | None:
+    for name in record_type.oecd_uid_field_names if record_type else ():
+        value = values.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item:
+                return item
+    return None
+
+
 def _result(
     searcher: tantivy.Searcher,
     hit: _Hit,
@@ -283,14 +333,22 @@ def _result(
     raw_titles = document.get_first("titles")
     titles = json.loads(bytes(raw_titles).decode("utf-8")) if raw_titles else {}
     title, title_language = display_title(titles, language)
+    raw_values = document.get_first("hit")
+    values = json.loads(bytes(raw_values).decode("utf-8")) if raw_values else {}
+    code = str(document.get_first("type"))
+    owner = document.get_first("owner")
+    record_type = record_types().get(code)
     return {
         "uid": document.get_first("uid"),
         "identifier": document.get_first("identifier"),
-        "type": document.get_first("type"),
-        "owner": document.get_first("owner"),
+        "type": code,
+        "owner": owner,
         "title": title,
         "title_language": title_language,
-        "date": document.get_first("date"),
+        "unique_identifier": _unique_identifier(record_type, values),
+        "country": owner if record_type is not None and record_type.is_national else None,
+        "date": document.get_first("date") or None,
+        "fields": hit_fields(record_type, values, language),
         "score": hit.score,
         "highlights": _highlights(document, generators) if generators else [],
     }

@@ -1,186 +1,135 @@
-"""A minimal streaming XLSX writer: one worksheet of inline strings, written row by row.
+"""XLSX exports written by XlsxWriter in constant-memory mode, then streamed from a temporary file.
 
-An .xlsx file is a zip of a few XML parts (ECMA-376 / ISO 29500, SpreadsheetML). Rows go straight
-into the compressed sheet part as they come, and the compressed bytes are handed out after each
-batch, so memory stays constant whatever the number of rows. ``zipfile`` writes to an unseekable
-sink by using data descriptors, which every spreadsheet program reads.
+XlsxWriter's ``constant_memory`` mode writes each row to a temporary file on disk as soon as the
+next one starts, as an inline string (no shared-string table growing with the rows), so memory
+stays flat whatever the number of rows. It assembles the zip only when the workbook is closed, so
+the first byte leaves after the last row is written; the finished file, in a temporary folder, is
+then handed out in chunks and deleted.
 
-Every value is an inline string (``<c t="inlineStr"><is><t>…</t></is></c>``): XML-escaped, with
-the characters XML 1.0 forbids removed, and cut at Excel's 32,767 characters per cell.
+What is ours: every value is written with ``write_string``, never as a number, formula or link (so no
+spreadsheet evaluates a cell, and ``=1+1`` shows as typed); the characters XML 1.0 forbids are
+removed (XlsxWriter would keep control characters as ``_xHHHH_`` escapes, and a lone surrogate
+cannot be encoded at all); the first row is bold and frozen; and rows past Excel's 1,048,576 go
+on in a further sheet with the header repeated, rather than being lost.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import zipfile
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO
 
-__all__ = ["CONTENT_TYPE", "MAX_CELL", "clean_text", "column_name", "stream_xlsx"]
+import xlsxwriter
+from xlsxwriter.exceptions import InvalidWorksheetName
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+__all__ = ["CONTENT_TYPE", "MAX_CELL", "MAX_ROWS", "clean_text", "stream_xlsx"]
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Excel's limits: characters (UTF-16 code units) in a cell, rows in a sheet, characters in a sheet name
 MAX_CELL = 32_767
+MAX_ROWS = 1_048_576
 MAX_SHEET_NAME = 31
+#: bytes handed to the web server at a time
+CHUNK_BYTES = 64 * 1024
 
 # XML 1.0 allows #x9 #xA #xD [#x20-#xD7FF] [#xE000-#xFFFD] [#x10000-#x10FFFF]; the rest is removed
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\']")
-
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    "</Types>"
-)
-_ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-    'Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>'
-    "</workbook>"
-)
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" '
-    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
-    'Target="styles.xml"/>'
-    "</Relationships>"
-)
-# the smallest style sheet Excel accepts: one font, fill, border and cell format; style 1 is bold
-_STYLES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-    "</styleSheet>"
-)
-_SHEET_START = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-    'state="frozen"/></sheetView></sheetViews>'
-    "<sheetData>"
-)
-_SHEET_END = "</sheetData></worksheet>"
+_OPTIONS = {
+    "constant_memory": True,
+    # a streamed sheet may pass 4 GiB; zipfile adds the ZIP64 records only to a part that needs them
+    "use_zip64": True,
+}
 
 
 def clean_text(value: str) -> str:
-    """Text safe inside an XML 1.0 element: forbidden characters removed, markup escaped, length capped."""
-    # xml.sax.saxutils.escape's replacements, in its order, without its call: this runs for every cell
-    return _INVALID_XML.sub("", value)[:MAX_CELL].replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    """The text a cell can hold: characters XML 1.0 forbids removed, cut at Excel's cell length."""
+    text = _INVALID_XML.sub("", value)
+    if len(text) > MAX_CELL // 2:  # only then can it pass MAX_CELL UTF-16 code units
+        # "ignore" drops the half of a surrogate pair that the cut may leave at the end
+        text = text.encode("utf-16-le")[: 2 * MAX_CELL].decode("utf-16-le", "ignore")
+    return text
 
 
-def column_name(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA (the spreadsheet column letters)."""
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
+def _sheet_name(name: str, number: int) -> str:
+    suffix = f" ({number})" if number > 1 else ""
+    base = _SHEET_NAME_FORBIDDEN.sub(" ", clean_text(name))[: MAX_SHEET_NAME - len(suffix)].strip()
+    return (base or "Sheet1") + suffix
 
 
-class _Rows:
-    """Rows as SpreadsheetML, the column letters worked out once (every cell names its column)."""
+class _Sheets:
+    """The rows written into as many sheets as Excel's row limit needs, each headed by the header."""
 
-    def __init__(self) -> None:
-        self._letters: list[str] = []
+    def __init__(self, workbook: xlsxwriter.Workbook, name: str, rows_per_sheet: int) -> None:
+        self._workbook = workbook
+        self._name = name
+        self._rows_per_sheet = rows_per_sheet
+        self._bold = workbook.add_format({"bold": True})
+        # the default font as a format: the font runs of a cell written as a rich string (see below)
+        self._plain = workbook.add_format()
+        self._header: Sequence[str] = ()
+        self._count = 0
+        self._sheet: Worksheet | None = None
+        self._row = 0
 
-    def letters(self, count: int) -> list[str]:
-        while len(self._letters) < count:
-            self._letters.append(column_name(len(self._letters)))
-        return self._letters
+    def _add_sheet(self) -> Worksheet:
+        self._count += 1
+        try:
+            sheet = self._workbook.add_worksheet(_sheet_name(self._name, self._count))
+        except InvalidWorksheetName:  # e.g. a name that is longer than 31 code units in UTF-16
+            sheet = self._workbook.add_worksheet(_sheet_name("Sheet1", self._count))
+        sheet.freeze_panes(1, 0)
+        return sheet
 
-    def row(self, number: int, values: Sequence[str], style: int) -> str:
-        attribute = f' s="{style}"' if style else ""
-        letters = self.letters(len(values))
-        cells = "".join(
-            [
-                f'<c r="{letters[column]}{number}" t="inlineStr"{attribute}>'
-                f'<is><t xml:space="preserve">{clean_text(value)}</t></is></c>'
-                for column, value in enumerate(values)
-                if value != ""  # an absent cell is an empty cell
-            ]
-        )
-        return f'<row r="{number}">{cells}</row>'
+    def write(self, values: Sequence[str]) -> None:
+        if self._sheet is None or self._row == self._rows_per_sheet:
+            first = self._sheet is None
+            self._sheet = self._add_sheet()
+            self._row = 0
+            if first:
+                self._header = values
+                self._put(values, self._bold)
+                return
+            self._put(self._header, self._bold)
+        self._put(values, None)
 
-
-class _Sink:
-    """An unseekable byte sink whose contents are taken out as they accumulate."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self._chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
+    def _put(self, values: Sequence[str], style: Format | None) -> None:
+        assert self._sheet is not None
+        sheet, row = self._sheet, self._row
+        for column, value in enumerate(values):
+            if value == "":
+                continue  # an absent cell is an empty cell
+            text = clean_text(value)
+            if text.startswith("<r>") and text.endswith("</r>"):
+                # in constant_memory mode XlsxWriter copies a string shaped like a rich-text run
+                # into the XML unescaped (markup from a record would become cells, even formulas);
+                # written as a rich string of two runs in the cell's font, it is escaped
+                font = style or self._plain
+                sheet.write_rich_string(row, column, font, text[:1], font, text[1:], *([style] if style else []))
+            else:
+                sheet.write_string(row, column, text, style)
+        self._row += 1
 
 
 def stream_xlsx(
-    rows: Iterable[Sequence[str]], *, sheet_name: str = "Sheet1", flush_every: int = 500
+    rows: Iterable[Sequence[str]], *, sheet_name: str = "Sheet1", rows_per_sheet: int = MAX_ROWS
 ) -> Iterator[bytes]:
-    """The bytes of an .xlsx file whose one sheet holds ``rows`` (the first row is shown bold)."""
-    sink = _Sink()
-    name = clean_text(_SHEET_NAME_FORBIDDEN.sub(" ", sheet_name)[:MAX_SHEET_NAME].strip() or "Sheet1")
-    name = name.replace('"', "&quot;")  # it goes into an attribute
-    archive = zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED)
-    with archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK.format(name=name))
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        archive.writestr("xl/styles.xml", _STYLES)
-        yield sink.take()
-        sheet: IO[bytes]
-        # force_zip64: the size of a streamed part is not known in advance and may pass 4 GiB
-        with archive.open("xl/worksheets/sheet1.xml", mode="w", force_zip64=True) as sheet:
-            sheet.write(_SHEET_START.encode("utf-8"))
-            writer = _Rows()
-            pending: list[str] = []
-            for number, values in enumerate(rows, start=1):
-                pending.append(writer.row(number, values, 1 if number == 1 else 0))
-                if number % flush_every == 0:
-                    # one write (one pass of the compressor) per batch of rows, not per row
-                    sheet.write("".join(pending).encode("utf-8"))
-                    pending.clear()
-                    data = sink.take()
-                    if data:
-                        yield data
-            sheet.write(("".join(pending) + _SHEET_END).encode("utf-8"))
-    yield sink.take()
+    """The bytes of an .xlsx file of ``rows`` (the first row is the header, shown bold)."""
+    with tempfile.TemporaryDirectory(prefix="openbch-xlsx-") as folder:
+        path = os.path.join(folder, "export.xlsx")
+        # tmpdir: XlsxWriter's own temporary files go with ours, removed whatever happens
+        workbook = xlsxwriter.Workbook(path, {**_OPTIONS, "tmpdir": folder})
+        try:
+            sheets = _Sheets(workbook, sheet_name, rows_per_sheet)
+            for values in rows:
+                sheets.write(values)
+            if not workbook.worksheets():
+                workbook.add_worksheet(_sheet_name(sheet_name, 1))
+        finally:
+            workbook.close()  # on an error too: it closes the files it has open
+        with open(path, "rb") as output:
+            while chunk := output.read(CHUNK_BYTES):
+                yield chunk

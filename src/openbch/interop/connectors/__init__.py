@@ -8,6 +8,7 @@ from openbch.interop.connectors.base import Connector
 from openbch.interop.connectors.bch_api import BchApiConnector
 from openbch.interop.connectors.biotrack import BioTrackConnector
 from openbch.interop.connectors.cfia import CfiaConnector
+from openbch.interop.connectors.decisions import DecisionTableConnector
 from openbch.interop.connectors.euginius import EuginiusConnector, EurlConnector
 from openbch.interop.connectors.generic import GenericConnector
 from openbch.interop.connectors.isaaa import IsaaaConnector
@@ -21,6 +22,7 @@ CONNECTORS: dict[str, Callable[[SourceDefinition], Connector]] = {
     "biotrack": BioTrackConnector,
     "isaaa": IsaaaConnector,
     "cfia": CfiaConnector,
+    "decision_table": DecisionTableConnector,
     "euginius": EuginiusConnector,
     "eurl": EurlConnector,
 }

@@ -7,6 +7,12 @@ for each record. Paging continues from the saved cursor after a failure, and sto
 empty or the declared count is reached, whichever comes first (a source that keeps answering
 cannot keep a harvest going: ``max_pages`` bounds it too).
 
+Besides the LMO registry (LMOs, genetic elements, organisms, matched to our records), countries'
+decisions (``biosafetyDecision``) and their competent authorities (``authority``) are harvested as
+items: a decision is read through :func:`openbch.interop.bchshape.from_bch`, so one that could not
+be imported is rejected with the BCH field at fault. ``openbch bch import --harvested`` publishes
+them as our records.
+
 Identifiers from the index become URL paths, so anything but the API's own identifier shape
 (``^[A-Za-z0-9\\-_]{11,128}$``) is refused rather than requested.
 """
@@ -18,6 +24,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from openbch.core.errors import ValidationFailedError
+from openbch.interop.bchshape import from_bch
 from openbch.interop.connectors.base import (
     FetchTask,
     GatherContext,
@@ -31,10 +39,16 @@ from openbch.interop.http import Fetched, Request
 __all__ = ["BchApiConnector"]
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9\-_]{11,128}$")
-SUBJECTS = {"modifiedOrganism": "lmo", "dnaSequence": "element", "organism": "organism"}
+SUBJECTS = {
+    "modifiedOrganism": "lmo",
+    "dnaSequence": "element",
+    "organism": "organism",
+    "authority": "authority",
+    "biosafetyDecision": "decision",
+}
 INDEX_FIELDS = (
     "identifier_s,uniqueIdentifier_s,schema_s,title_s,uniqueIdentification_s,transformationEvent_s,"
-    "lmoScientificNames_ss,traitsHierarchy_EN_txt,updatedDate_dt"
+    "lmoScientificNames_ss,traitsHierarchy_EN_txt,government_s,updatedDate_dt"
 )
 _HINT_KEYS = (
     "uniqueIdentifier_s",
@@ -164,6 +178,32 @@ class BchApiConnector:
                 synonyms=[_text(s) for s in synonyms if _text(s)] if isinstance(synonyms, list) else [],
             )
             name = fields["element_name"] or fields["abbreviation"] or identifier
+        elif schema == "biosafetyDecision":
+            # read in the BCH's shape (bchshape.py): a document that would not import is rejected
+            # here, named, rather than found out later by `openbch bch import --harvested`
+            try:
+                mapped = from_bch(document)
+            except ValidationFailedError as exc:
+                problems = "; ".join(f"{i.path} {i.code}" for i in exc.issues)
+                yield Rejection(f"not an importable BCH decision: {problems}"[:500], external_id=identifier)
+                return
+            body = mapped.body
+            fields.update(
+                government=mapped.owner.lower(),
+                title=_text(body.get("title")),
+                date=str(body.get("date", "")),
+                decision_types=[t["identifier"] for t in body.get("decisionTypes", [])],
+                lmo_refs=_refs(document.get("modifiedOrganisms")),
+                authority_refs=_refs(document.get("authorities")),
+            )
+            name = fields["title"] or identifier
+        elif schema == "authority":
+            government = document.get("government")
+            fields.update(
+                government=clean(government.get("identifier")).lower() if isinstance(government, Mapping) else "",
+                authority_name=_text(document.get("name")),
+            )
+            name = fields["authority_name"] or identifier
         else:
             common = document.get("commonNames") or []
             fields.update(

@@ -113,10 +113,27 @@ def facet_values(values: list[dict[str, Any]]) -> SafeString:
 def result_item(r: dict[str, Any]) -> SafeString:
     """One search hit as a list item (a template include per hit costs more than the search)."""
     meta = [format_html('<span class="badge type-{}">{}</span>', r["type"].lower(), r["type_label"])]
-    if r["owner"] != "SCBD":
+    fields = r.get("fields") or []
+    names = {f["name"] for f in fields}
+    # a national record whose type's hit fields leave out its country, or a hit without fields
+    if r["owner"] != "SCBD" and "government" not in names:
         meta.append(format_html("<span>{}</span>", r["owner_name"]))
-    if r.get("date"):
-        meta.append(format_html('<time datetime="{}">{}</time>', r["date"], r["date"]))
+    for hit_field in fields:
+        value = (
+            format_html('<time datetime="{}">{}</time>', hit_field["value"], hit_field["value"])
+            if hit_field["is_date"]
+            else hit_field["value"]
+        )
+        label_class = "visually-hidden" if hit_field["label_hidden"] else "hit-label"
+        meta.append(
+            format_html(
+                '<span class="hit-field" data-field="{}"><span class="{}">{}:</span> {}</span>',
+                hit_field["name"],
+                label_class,
+                hit_field["label"],
+                value,
+            )
+        )
     meta.append(format_html('<span class="uid">{}</span>', r["uid"]))
     highlights = [
         format_html(

@@ -3,23 +3,21 @@ the revision history and the differences between two revisions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext
 
 from openbch.core.errors import NotFoundError
-from openbch.records.history import revision_diff, revisions_of
-from openbch.records.models import Record, WorkflowEvent
-from openbch.records.queries import PublishedRecord, get_published, linking_records
+from openbch.records.history import revision_diff
+from openbch.records.queries import PublishedRecord, get_published
 from openbch.recordtypes import get_record_type
 from openbch.web.cache import cached
-from openbch.web.display import RecordView, backlinks, diff_rows, is_guid, record_url, record_view
+from openbch.web.display import RecordView, diff_rows, is_guid, record_url, record_view
 from openbch.web.extensions import providers_generation
 from openbch.web.views.common import error_page, page, page_language
+from openbch.web.views.lmo_context import lmo_context
+from openbch.web.views.record_context import record_context, record_history
 
 __all__ = ["diff_page", "history_page", "record_page", "record_print"]
 
@@ -38,40 +36,6 @@ def _find(request: HttpRequest, uid: str) -> PublishedRecord | HttpResponse:
         return error_page(request, 404, exc.message)
 
 
-def _history(item: PublishedRecord) -> dict[str, Any]:
-    base = item.uid.rsplit("-", 1)[0]
-    history = revisions_of(base)
-    events = WorkflowEvent.objects.filter(record=item.record).order_by("at")
-    return {
-        "revisions": history["revisions"],
-        "events": [{"at": e.at, "action": e.action, "revision": e.revision, "reason": e.reason} for e in events],
-    }
-
-
-def record_context(
-    request: HttpRequest,
-    item: PublishedRecord,
-    *,
-    printing: bool,
-    view: RecordView | None = None,
-    links: Mapping[str, list[Record]] | None = None,
-) -> dict[str, Any]:
-    """What every record page shows; ``links``: the referencing records to list (default: all)."""
-    language = page_language()
-    view = view or record_view(item, language)
-    view.backlinks = backlinks(linking_records(item.record) if links is None else links, language)
-    base = view.base_uid
-    return {
-        "view": view,
-        "printing": printing,
-        "history": _history(item),
-        "print_url": reverse("web:record_print", args=[item.uid if not view.is_latest else base]),
-        "page_url": reverse("web:record", args=[item.uid if not view.is_latest else base]),
-        "latest_url": record_url(item.record, item.body if view.is_latest else None),
-        "api_url": f"/api/v1/records/{item.uid}",
-    }
-
-
 def render_record(request: HttpRequest, item: PublishedRecord, *, printing: bool) -> HttpResponse:
     """A record's page (an LMO's with its profile), the article rendered once per state of the data.
 
@@ -83,8 +47,6 @@ def render_record(request: HttpRequest, item: PublishedRecord, *, printing: bool
 
     def build() -> tuple[str, str, str]:
         if is_lmo:
-            from openbch.web.views.lmo import lmo_context
-
             context = lmo_context(request, item, printing=printing)
         else:
             context = record_context(request, item, printing=printing)
@@ -146,7 +108,7 @@ def history_page(request: HttpRequest, uid: str) -> HttpResponse:
     return page(
         request,
         "web/history.html",
-        {"view": view, "history": _history(found), "latest_url": record_url(found.record, found.body)},
+        {"view": view, "history": record_history(found), "latest_url": record_url(found.record, found.body)},
     )
 
 

@@ -25,7 +25,7 @@ from openbch.core.errors import BadRequestError, NotFoundError
 from openbch.identifiers.oecd import is_probably_oecd_uid
 from openbch.records.models import Record
 from openbch.records.queries import PUBLIC_STATES, find_lmos_by_oecd_uid, get_published, latest_revisions
-from openbch.recordtypes import record_types
+from openbch.recordtypes import RecordType, record_types
 from openbch.search.export import export_stream
 from openbch.search.query import facet_catalogue
 from openbch.search.service import prepare_export
@@ -110,10 +110,27 @@ def result_views(results: Sequence[Mapping[str, Any]], language: str) -> list[di
                     bool(title_language) and title_language != language,
                 ),
                 "date": result.get("date"),
+                "fields": _field_views(record_type, result.get("fields") or []),
                 "highlights": [highlight_fragments(h) for h in result.get("highlights", [])],
             }
         )
     return shown
+
+
+def _field_views(record_type: RecordType | None, fields: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """The hit's identifying fields as the API gives them, with what the list shows them as: a date
+    as a ``<time>``, a country without its (long) label, which only screen readers then read."""
+    views = []
+    for hit_field in fields:
+        spec = record_type.fields.get(hit_field["name"]) if record_type else None
+        views.append(
+            {
+                **hit_field,
+                "is_date": spec is not None and spec.kind == "date",
+                "label_hidden": spec is not None and spec.vocabulary == "countries",
+            }
+        )
+    return views
 
 
 def _record_path(uid: str) -> str:
