@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: the session run in the child: a database test (the SQLite test database goes in the data
 #: folder), a tmp_path, and a grandchild that inherits the environment and so the data folder
-SESSION = '''
+SESSION = """
 import os
 import subprocess
 import sys
@@ -46,7 +46,7 @@ def test_a_child_process_makes_and_removes_its_own_folder() -> None:
     assert theirs != ours and Path(theirs).name.startswith("openbch-test-")
     assert not Path(theirs).exists()  # removed when the child exited
     assert Path(ours, "secret_key").is_file()  # and ours is untouched
-'''
+"""
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -54,7 +54,9 @@ def _leftovers(folder: Path) -> list[str]:
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if relative.parts[0].startswith("pytest-of-") and (len(relative.parts) == 1 or relative.name.endswith("current")):
+        if relative.parts[0].startswith("pytest-of-") and (
+            len(relative.parts) == 1 or relative.name.endswith("current")
+        ):
             continue
         found.append(str(relative))
     return found
@@ -71,7 +73,17 @@ def test_a_test_session_leaves_no_temporary_folder(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_", "PYTEST_"))}
     env.update(TMPDIR=str(temporary), PYTHONPATH=str(ROOT))
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-c", str(ROOT / "pyproject.toml"), str(tests)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            str(tests),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -206,7 +206,7 @@ def test_a_trait_parent_finds_the_decisions_on_lmos_with_a_narrower_trait(client
 def test_decisions_filtered_by_crop_and_by_genetic_element_of_their_lmos(client: Client) -> None:
     maize = Record.objects.get(type="ORGA", title="Zea mays")
     expected = _decisions_whose_lmos(lambda body: maize.identifier in references(body, "recipientOrganisms"))
-    found = walk(client, {"type": "DEC", "recipientOrganisms": maize.identifier, "limit": 100})
+    found = walk(client, {"type": "DEC", "country": "CA", "recipientOrganisms": maize.identifier, "limit": 100})
     assert expected and {r["identifier"] for r in found} == expected
     facet = search(client, {"type": "DEC", "facet": "recipientOrganisms"})["facets"][0]
     labels = {v["id"]: v["label"] for v in facet["values"]}
@@ -215,7 +215,7 @@ def test_decisions_filtered_by_crop_and_by_genetic_element_of_their_lmos(client:
     gene = Record.objects.filter(type="GENE", title__icontains="cry1Ab").order_by("number").first()
     assert gene is not None
     expected = _decisions_whose_lmos(lambda body: gene.identifier in references(body, "genes"))
-    found = walk(client, {"type": "DEC", "genes": gene.identifier, "limit": 100})
+    found = walk(client, {"type": "DEC", "country": "CA", "genes": gene.identifier, "limit": 100})
     assert expected and {r["identifier"] for r in found} == expected
 
 
@@ -242,17 +242,17 @@ def test_an_lmo_republished_with_a_new_trait_reindexes_its_decisions(client: Cli
         for item in canadian_decisions()
         if lmo.identifier in references(item.body, "modifiedOrganisms")
     }
-    before = {r["identifier"] for r in walk(client, {"type": "DEC", "traits": "drought-tolerance", "limit": 100})}
+    before = {r["identifier"] for r in walk(client, {"type": "DEC", "country": "CA", "traits": "drought-tolerance", "limit": 100})}
     assert not decisions <= before
     body = copy.deepcopy(latest_revisions([lmo])[0].body)
     body["traits"] = [*body["traits"], {"identifier": "drought-tolerance"}]
     publish_records(SYSTEM, [RecordInput("LMO", "SCBD", body, identifier=lmo.identifier)])
-    after = {r["identifier"] for r in walk(client, {"type": "DEC", "traits": "drought-tolerance", "limit": 100})}
+    after = {r["identifier"] for r in walk(client, {"type": "DEC", "country": "CA", "traits": "drought-tolerance", "limit": 100})}
     assert after == before | decisions
     # the parent of the new trait matches them too
     parent = get_vocabulary("lmo-traits").terms["drought-tolerance"].broader
     assert parent is not None
-    assert decisions <= {r["identifier"] for r in walk(client, {"type": "DEC", "traits": parent, "limit": 100})}
+    assert decisions <= {r["identifier"] for r in walk(client, {"type": "DEC", "country": "CA", "traits": parent, "limit": 100})}
 
 
 def test_a_publication_is_searchable_on_the_next_query_and_a_withdrawal_disappears(client: Client) -> None:
