@@ -27,7 +27,7 @@ TOP_LEVEL_KEYS = {
     "export",
     "form",
 }
-OPTIONAL_TOP_LEVEL_KEYS = {"rules"}
+OPTIONAL_TOP_LEVEL_KEYS = {"rules", "hit_fields", "date_field"}
 FIELD_KEYS = {
     "name",
     "kind",

@@ -39,7 +39,11 @@ def test_a_uid_spelled_any_way_lands_on_the_mon810_page_with_the_canadian_decisi
     canada = page.locator("table.matrix tbody tr").filter(has_text="Canada")
     assert canada.count() == 1
     assert canada.locator("td").last.inner_text().strip() == "3"
-    assert page.locator("#decisions-ca ~ .table-scroll table tbody tr").count() == 3
+    assert page.locator("[aria-labelledby=decisions-ca] table tbody tr").count() == 3
+    # the European Union's decision, with the instrument's number and date as the Commission published them
+    eu = page.locator("[aria-labelledby=decisions-eu] table tbody tr")
+    assert eu.count() == 1
+    assert "98/294/EC" in eu.inner_text() and "1998-04-22" in eu.inner_text()
     assert page.locator("img[alt^='QR code']").evaluate("img => img.complete && img.naturalWidth > 0")
     shoot(page, artifacts, "lmo-mon810-en")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -57,9 +61,9 @@ def test_what_canada_decided_about_mon810_in_french_in_three_clicks(page: Any, s
     page.wait_for_url(re.compile(r"/fr/lmo/"))
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.get_by_role("heading", name="Décisions par pays").is_visible()
-    canada = page.locator("#decisions-ca ~ .table-scroll table tbody tr")
+    canada = page.locator("[aria-labelledby=decisions-ca] table tbody tr")
     assert canada.count() == 3
-    assert "Alimentation humaine" in page.locator("#decisions-ca ~ .table-scroll").inner_text()
+    assert "Alimentation humaine" in page.locator("[aria-labelledby=decisions-ca]").inner_text()
     shoot(page, artifacts, "lmo-mon810-fr")
 
 
