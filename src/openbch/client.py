@@ -123,7 +123,10 @@ class OpenBCHClient:
         """Stream an export to ``destination``; returns the bytes written."""
         params = {k: v for k, v in {"type": type, "format": format, **filters}.items() if v is not None}
         written = 0
-        with self._http.stream("GET", "/api/v1/export", params=params) as response:
+        # an XLSX export sends its first byte only once the workbook is complete (search/xlsx.py), which
+        # takes minutes for a whole register: wait for it instead of failing at the usual read timeout
+        timeout = httpx.Timeout(self._http.timeout.connect, read=None) if format == "xlsx" else self._http.timeout
+        with self._http.stream("GET", "/api/v1/export", params=params, timeout=timeout) as response:
             if response.status_code >= 400:
                 response.read()
                 raise ApiError(response.status_code, response.json())
