@@ -78,7 +78,13 @@ def test_csv_has_the_definition_columns_and_one_row_per_search_result(client: Cl
 
 
 def test_csv_filters_labels_and_multiple_values(client: Client) -> None:
-    params = {"type": "DEC", "country": "CA", "decisionTypes": "8.2", "traits": "resistance-to-herbicides", "lang": "fr"}
+    params = {
+        "type": "DEC",
+        "country": "CA",
+        "decisionTypes": "8.2",
+        "traits": "resistance-to-herbicides",
+        "lang": "fr",
+    }
     rows = list(csv.DictReader(io.StringIO(body(export(client, params)).decode("utf-8"))))
     assert len(rows) == total(client, params) > 0
     vocabulary = get_vocabulary("decision-types")

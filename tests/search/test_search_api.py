@@ -242,17 +242,25 @@ def test_an_lmo_republished_with_a_new_trait_reindexes_its_decisions(client: Cli
         for item in canadian_decisions()
         if lmo.identifier in references(item.body, "modifiedOrganisms")
     }
-    before = {r["identifier"] for r in walk(client, {"type": "DEC", "country": "CA", "traits": "drought-tolerance", "limit": 100})}
+    before = {
+        r["identifier"]
+        for r in walk(client, {"type": "DEC", "country": "CA", "traits": "drought-tolerance", "limit": 100})
+    }
     assert not decisions <= before
     body = copy.deepcopy(latest_revisions([lmo])[0].body)
     body["traits"] = [*body["traits"], {"identifier": "drought-tolerance"}]
     publish_records(SYSTEM, [RecordInput("LMO", "SCBD", body, identifier=lmo.identifier)])
-    after = {r["identifier"] for r in walk(client, {"type": "DEC", "country": "CA", "traits": "drought-tolerance", "limit": 100})}
+    after = {
+        r["identifier"]
+        for r in walk(client, {"type": "DEC", "country": "CA", "traits": "drought-tolerance", "limit": 100})
+    }
     assert after == before | decisions
     # the parent of the new trait matches them too
     parent = get_vocabulary("lmo-traits").terms["drought-tolerance"].broader
     assert parent is not None
-    assert decisions <= {r["identifier"] for r in walk(client, {"type": "DEC", "country": "CA", "traits": parent, "limit": 100})}
+    assert decisions <= {
+        r["identifier"] for r in walk(client, {"type": "DEC", "country": "CA", "traits": parent, "limit": 100})
+    }
 
 
 def test_a_publication_is_searchable_on_the_next_query_and_a_withdrawal_disappears(client: Client) -> None:
