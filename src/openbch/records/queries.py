@@ -5,10 +5,10 @@ Reads need no transaction and no permission check while only published records a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db import connection
 from django.db.models import F, Field
@@ -242,37 +242,43 @@ class LatestRevision(NamedTuple):
 _PUBLISHED_COLUMN = 6
 
 
-class _BulkRead:
-    """Latest revisions with their record, many at a time, as plain SQL with Django's converters.
+_Row = TypeVar("_Row")
 
-    Exports read every published record: model instances (two per record, built field by field,
-    with signals) cost more than the query, so rows become :class:`LatestRevision` tuples. Each
+
+class _PlainRead(Generic[_Row]):
+    """Rows of records with their latest revision, many at a time, as plain SQL with Django's converters.
+
+    Exports and the index rebuild read every published record: model instances (two per record,
+    built field by field, with signals) cost more than the query, so rows become named tuples. Each
     column still goes through the converters Django would apply on this backend (JSON text decoded,
-    SQLite's datetime text parsed), so the values are those the ORM would have given; the date,
-    which most rows never show, only when asked for.
+    SQLite's datetime text parsed), so the values are those the ORM would have given; a ``lazy``
+    column (one most rows never show) is left raw, for :meth:`convert` when asked for.
     """
 
-    def __init__(self) -> None:
-        record = {f.name: f for f in Record._meta.concrete_fields}
-        revision = {f.name: f for f in Revision._meta.concrete_fields}
-        #: (table alias, field) of each column, in LatestRevision's order
-        self._columns: list[tuple[str, Field[Any, Any]]] = [
-            ("r", record["identifier"]),
-            ("r", record["number"]),
-            ("r", record["type"]),
-            ("r", record["owner"]),
-            ("v", revision["revision"]),
-            ("v", revision["body"]),
-            ("r", record["first_published_at"]),
-        ]
+    def __init__(
+        self,
+        row: Callable[..., _Row],
+        columns: Sequence[tuple[str, str]],
+        *,
+        lazy: int | None = None,
+        column_sql: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        fields = {
+            "r": {f.name: f for f in Record._meta.concrete_fields},
+            "v": {f.name: f for f in Revision._meta.concrete_fields},
+        }
+        self._row = row
+        #: (table alias, field) of each column, in the row's order
+        self._columns: list[tuple[str, Field[Any, Any]]] = [(alias, fields[alias][name]) for alias, name in columns]
+        self._lazy = lazy
+        self._column_sql = column_sql
         self._converters: dict[str, list[list[Any]]] = {}
 
     def _select(self) -> str:
         q = connection.ops.quote_name
         columns = [f"{alias}.{q(str(f.column))}" for alias, f in self._columns]
-        # the record's first publication, else (not recorded) this revision's: one date to convert
-        published = Revision._meta.get_field("published_at").column
-        columns[_PUBLISHED_COLUMN] = f"COALESCE({columns[_PUBLISHED_COLUMN]}, v.{q(str(published))})"
+        if self._column_sql is not None:
+            self._column_sql(columns)
         # the join takes the latest revision only; no condition on the record type here, or
         # SQLite (without ANALYZE statistics) walks the whole (type, owner, state) index instead
         return (
@@ -291,22 +297,56 @@ class _BulkRead:
             value = convert(value, None, connection)
         return value
 
-    def read(self, where: str, params: Sequence[Any], *, order_by: str = "") -> list[LatestRevision]:
+    def read(self, where: str, params: Sequence[Any], *, order_by: str = "", limit: int | None = None) -> list[_Row]:
+        sql = (
+            f"{self._select()} WHERE {where}"
+            + (f" ORDER BY {order_by}" if order_by else "")
+            + (f" LIMIT {int(limit)}" if limit is not None else "")
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"{self._select()} WHERE {where}{f' ORDER BY {order_by}' if order_by else ''}", params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-        eager = [(i, c) for i, c in enumerate(self._converters_for()) if c and i != _PUBLISHED_COLUMN]
+        eager = [(i, c) for i, c in enumerate(self._converters_for()) if c and i != self._lazy]
         found = []
         for row in rows:
             values = list(row)
             for i, converters in eager:
                 for convert in converters:
                     values[i] = convert(values[i], None, connection)
-            found.append(LatestRevision(*values))
+            found.append(self._row(*values))
+        return found
+
+    def by_identifiers(self, identifiers: Sequence[str], states: Sequence[str]) -> list[_Row]:
+        """The rows of the records among ``identifiers`` in one of ``states``."""
+        found: list[_Row] = []
+        # under SQLite's historical limit of 999 parameters
+        for start in range(0, len(identifiers), 900):
+            chunk = identifiers[start : start + 900]
+            where = f"r.identifier IN ({_placeholders(len(chunk))}) AND r.state IN ({_placeholders(len(states))})"
+            found += self.read(where, [*chunk, *states])
         return found
 
 
-_BULK = _BulkRead()
+def _first_publication_or_this_one(columns: list[str]) -> None:
+    # the record's first publication, else (not recorded) this revision's: one date to convert
+    published = connection.ops.quote_name(str(Revision._meta.get_field("published_at").column))
+    columns[_PUBLISHED_COLUMN] = f"COALESCE({columns[_PUBLISHED_COLUMN]}, v.{published})"
+
+
+_BULK: _PlainRead[LatestRevision] = _PlainRead(
+    LatestRevision,
+    [
+        ("r", "identifier"),
+        ("r", "number"),
+        ("r", "type"),
+        ("r", "owner"),
+        ("v", "revision"),
+        ("v", "body"),
+        ("r", "first_published_at"),
+    ],
+    lazy=_PUBLISHED_COLUMN,
+    column_sql=_first_publication_or_this_one,
+)
 
 
 def _placeholders(count: int) -> str:
@@ -323,13 +363,7 @@ def latest_by_numbers(numbers: Sequence[int]) -> list[LatestRevision]:
 
 def latest_by_identifiers(identifiers: Sequence[str]) -> list[LatestRevision]:
     """The latest published revision of the published (or withdrawn) records among ``identifiers``."""
-    found: list[LatestRevision] = []
-    # under SQLite's historical limit of 999 parameters
-    for start in range(0, len(identifiers), 900):
-        chunk = identifiers[start : start + 900]
-        where = f"r.identifier IN ({_placeholders(len(chunk))}) AND r.state IN (%s, %s)"
-        found += _BULK.read(where, [*chunk, *(str(state) for state in PUBLIC_STATES)])
-    return found
+    return _BULK.by_identifiers(identifiers, [str(state) for state in PUBLIC_STATES])
 
 
 class SourceRow(NamedTuple):
@@ -351,53 +385,19 @@ class SourceRow(NamedTuple):
         return f"BCH-{self.type}-{self.owner}-{self.number}-{self.revision}"
 
 
-class _SourceRead:
-    """:class:`SourceRow` tuples by plain SQL, each column through Django's converters (as _BulkRead)."""
-
-    def __init__(self) -> None:
-        record = {f.name: f for f in Record._meta.concrete_fields}
-        revision = {f.name: f for f in Revision._meta.concrete_fields}
-        self._columns: list[tuple[str, Field[Any, Any]]] = [
-            ("r", record["identifier"]),
-            ("r", record["number"]),
-            ("r", record["type"]),
-            ("r", record["owner"]),
-            ("v", revision["revision"]),
-            ("v", revision["body"]),
-            ("v", revision["published_at"]),
-            ("r", record["first_published_at"]),
-        ]
-        self._converters: dict[str, list[tuple[int, list[Any]]]] = {}
-
-    def read(
-        self, where: str, params: Sequence[Any], *, order_by: str = "", limit: int | None = None
-    ) -> list[SourceRow]:
-        q = connection.ops.quote_name
-        columns = ", ".join(f"{alias}.{q(str(f.column))}" for alias, f in self._columns)
-        sql = (
-            f"SELECT {columns} FROM {Record._meta.db_table} r "  # noqa: S608 - our names
-            f"JOIN {Revision._meta.db_table} v ON v.record_id = r.id AND v.revision = r.revision WHERE {where}"
-            + (f" ORDER BY {order_by}" if order_by else "")
-            + (f" LIMIT {int(limit)}" if limit is not None else "")
-        )
-        converters = self._converters.get(connection.vendor)
-        if converters is None:
-            found = _column_converters([f for _, f in self._columns])
-            converters = self._converters[connection.vendor] = [(i, c) for i, c in enumerate(found) if c]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        out = []
-        for row in rows:
-            values = list(row)
-            for i, column_converters in converters:
-                for convert in column_converters:
-                    values[i] = convert(values[i], None, connection)
-            out.append(SourceRow(*values))
-        return out
-
-
-_SOURCE = _SourceRead()
+_SOURCE: _PlainRead[SourceRow] = _PlainRead(
+    SourceRow,
+    [
+        ("r", "identifier"),
+        ("r", "number"),
+        ("r", "type"),
+        ("r", "owner"),
+        ("v", "revision"),
+        ("v", "body"),
+        ("v", "published_at"),
+        ("r", "first_published_at"),
+    ],
+)
 
 
 def published_rows_after(number: int, limit: int) -> list[SourceRow]:
@@ -409,10 +409,5 @@ def published_rows_after(number: int, limit: int) -> list[SourceRow]:
 
 def source_rows(identifiers: Sequence[str], *, withdrawn: bool = False) -> list[SourceRow]:
     """The latest revisions of the published (``withdrawn``: or withdrawn) records among ``identifiers``."""
-    states = [str(s) for s in (PUBLIC_STATES if withdrawn else (RecordState.PUBLISHED,))]
-    found: list[SourceRow] = []
-    for start in range(0, len(identifiers), 900):
-        chunk = identifiers[start : start + 900]
-        where = f"r.identifier IN ({_placeholders(len(chunk))}) AND r.state IN ({_placeholders(len(states))})"
-        found += _SOURCE.read(where, [*chunk, *states])
-    return found
+    states = PUBLIC_STATES if withdrawn else (RecordState.PUBLISHED,)
+    return _SOURCE.by_identifiers(identifiers, [str(s) for s in states])
