@@ -24,6 +24,7 @@ from openbch.interop.http import BundledFetcher
 from openbch.interop.sources import get_definition
 
 from .common import Record, Report
+from .report import md
 from .steps import CuratedWorld, Records, StepOutput
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,18 +95,14 @@ def read_rows(source: Source) -> list[Row]:
     return rows
 
 
-def envelope(key: str, owner: str, body: Mapping[str, Any], source: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    record: dict[str, Any] = {"key": key, "type": key.split("/")[0].upper(), "owner": owner}
-    if source:
-        record["source"] = dict(source)
-    record["body"] = dict(body)
-    return record
+def envelope(key: str, owner: str, body: Mapping[str, Any], source: Mapping[str, Any] | None = None) -> Record:
+    return Record(key, key.split("/")[0].upper(), owner, dict(body), dict(source) if source else None)
 
 
 def curate_sources(
     sources: Sequence[Source], lmos: LmoLookup, authorities: Mapping[str, str]
-) -> tuple[list[dict[str, Any]], list[Row]]:
-    """DEC load lines and report rows of ``sources`` (read together: an EU amendment may link a
+) -> tuple[list[Record], list[Row]]:
+    """DEC records and report rows of ``sources`` (read together: an EU amendment may link a
     decision of the same table)."""
     rows = [row for source in sources for row in read_rows(source)]
     readable = [(row, row.item) for row in rows if row.item is not None]
@@ -125,25 +122,25 @@ def curate_sources(
     return records, rows
 
 
-def sort_deep(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: sort_deep(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [sort_deep(v) for v in value]
-    return value
+def curate_jurisdiction(
+    owner: str,
+    sources: Sequence[Source],
+    authorities: Mapping[str, Mapping[str, Any]],
+    authority_keys: Mapping[str, str],
+    lmos: LmoLookup,
+) -> tuple[list[Record], list[Record], list[Row]]:
+    """(authority records, decision records, report rows) of one jurisdiction (``owner``: its code)."""
+    government = {"identifier": owner.lower()}
+    authority_records = [
+        envelope(key, owner, {"government": government, "country": government, **fields})
+        for key, fields in authorities.items()
+    ]
+    decisions, rows = curate_sources(sources, lmos, authority_keys)
+    return authority_records, decisions, rows
 
 
-def jsonl(records: Iterable[Mapping[str, Any]]) -> str:
-    lines = []
-    for record in sorted(records, key=lambda r: r["key"]):
-        ordered = {k: record[k] for k in ("key", "type", "owner", "source") if k in record}
-        ordered["body"] = sort_deep(record["body"])
-        lines.append(json.dumps(ordered, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def jsonl(records: Iterable[Record]) -> str:
+    return "".join(record.line() + "\n" for record in sorted(records, key=lambda r: r.key))
 
 
 def report_section(title: str, rows: Sequence[Row]) -> list[str]:
@@ -182,7 +179,7 @@ def report_section(title: str, rows: Sequence[Row]) -> list[str]:
             else:
                 outcome = f"not made: {row.code} — {row.reason}"
                 how = ""
-            out.append(f"| {row.line} | {_md(instrument)} | {fields.get('date', '')} | {_md(outcome)} | {_md(how)} |")
+            out.append(f"| {row.line} | {md(instrument)} | {fields.get('date', '')} | {md(outcome)} | {md(how)} |")
         out.append("")
     return out
 
@@ -237,7 +234,7 @@ def not_shipped(shared_data: Path | None) -> list[str]:
     return out
 
 
-def curate_all(lmos: LmoLookup) -> tuple[dict[str, list[dict[str, Any]]], list[Row], list[Row]]:
+def curate_all(lmos: LmoLookup) -> tuple[dict[str, list[Record]], list[Row], list[Row]]:
     from .eu import curate_eu
     from .us import curate_us
 
@@ -248,7 +245,7 @@ def curate_all(lmos: LmoLookup) -> tuple[dict[str, list[dict[str, Any]]], list[R
         OUTPUT["us"]: us_decisions,
         OUTPUT["eu"]: eu_decisions,
     }
-    keys = Counter(r["key"] for rs in records.values() for r in rs)
+    keys = Counter(r.key for rs in records.values() for r in rs)
     duplicates = [k for k, n in keys.items() if n > 1]
     if duplicates:
         raise ValueError(f"duplicate keys: {duplicates[:5]}")
@@ -278,7 +275,7 @@ def render(us_rows: Sequence[Row], eu_rows: Sequence[Row], shared_data: Path | N
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write(out: Path, shared_data: Path | None) -> dict[str, list[dict[str, Any]]]:
+def write(out: Path, shared_data: Path | None) -> dict[str, list[Record]]:
     lmos = LmoLookup.from_jsonl(out / "lmos.jsonl")
     records, us_rows, eu_rows = curate_all(lmos)
     for name, items in records.items():
@@ -313,10 +310,6 @@ def curate_us_eu(world: CuratedWorld, report: Report) -> StepOutput:
     for both: an output file belongs to one step, and the authorities and report are shared."""
     lmos = LmoLookup.from_records(json.loads(r.line()) for r in world.lmos.values())
     records, us_rows, eu_rows = curate_all(lmos)
-    as_records = {
-        name: [Record(d["key"], d["type"], d["owner"], d["body"], d.get("source")) for d in items]
-        for name, items in records.items()
-    }
     made = sum(1 for row in [*us_rows, *eu_rows] if row.made)
     section = [
         "## US and EU decisions",
@@ -325,7 +318,7 @@ def curate_us_eu(world: CuratedWorld, report: Report) -> StepOutput:
         f"row, with the reason when it made no record, is in `{REPORT}`.",
         "",
     ]
-    return StepOutput(as_records, sections=section, documents={REPORT: render(us_rows, eu_rows, world.data)})
+    return StepOutput(records, sections=section, documents={REPORT: render(us_rows, eu_rows, world.data)})
 
 
 def summarise_us_eu(records: Records) -> list[str]:

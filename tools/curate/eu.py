@@ -14,7 +14,8 @@ from typing import Any
 
 from openbch.interop.decisions import LmoLookup
 
-from .decision_sources import Row, Source, curate_sources, envelope
+from .common import Record
+from .decision_sources import Row, Source, curate_jurisdiction
 
 SOURCES = (Source("eu-1829", "eu-1829-decisions/eu_1829_decisions.tsv", "EU Commission decisions (Reg. 1829/2003)"),)
 AUTHORITY_KEYS = {"European Commission": "cna/eu/european-commission"}
@@ -32,17 +33,9 @@ AUTHORITIES: dict[str, dict[str, Any]] = {
 }
 
 
-def authorities() -> list[dict[str, Any]]:
-    return [
-        envelope(key, "EU", {"government": {"identifier": "eu"}, "country": {"identifier": "eu"}, **fields})
-        for key, fields in AUTHORITIES.items()
-    ]
-
-
-def curate_eu(lmos: LmoLookup) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Row]]:
+def curate_eu(lmos: LmoLookup) -> tuple[list[Record], list[Record], list[Row]]:
     """(authority records, decision records, report rows) of the EU."""
-    decisions, rows = curate_sources(SOURCES, lmos, AUTHORITY_KEYS)
-    return authorities(), decisions, rows
+    return curate_jurisdiction("EU", SOURCES, AUTHORITIES, AUTHORITY_KEYS, lmos)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,8 @@ from typing import Any
 
 from openbch.interop.decisions import LmoLookup
 
-from .decision_sources import Row, Source, curate_sources, envelope
+from .common import Record
+from .decision_sources import Row, Source, curate_jurisdiction
 
 SOURCES = (
     Source("us-fda-bnf", "fda-bnf-consultations/fda_bnf.tsv", "US FDA biotechnology consultations"),
@@ -49,17 +50,9 @@ AUTHORITIES: dict[str, dict[str, Any]] = {
 }
 
 
-def authorities() -> list[dict[str, Any]]:
-    return [
-        envelope(key, "US", {"government": {"identifier": "us"}, "country": {"identifier": "us"}, **fields})
-        for key, fields in AUTHORITIES.items()
-    ]
-
-
-def curate_us(lmos: LmoLookup) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Row]]:
+def curate_us(lmos: LmoLookup) -> tuple[list[Record], list[Record], list[Row]]:
     """(authority records, decision records, report rows) of the US."""
-    decisions, rows = curate_sources(SOURCES, lmos, AUTHORITY_KEYS)
-    return authorities(), decisions, rows
+    return curate_jurisdiction("US", SOURCES, AUTHORITIES, AUTHORITY_KEYS, lmos)
 
 
 def main(argv: list[str] | None = None) -> int:
