@@ -44,20 +44,10 @@ def _setup_django() -> None:
 
 def load_child(records: int, seed: int) -> dict[str, Any]:
     _setup_django()
-    from django.core.management import call_command
-
     sys.path.insert(0, str(ROOT))
-    from benchmarks.generator import Generator
-    from openbch.core.actors import SYSTEM
-    from openbch.records.services import publish_records
+    from benchmarks.api_vs_datasette import load_records
 
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    done = 0
-    for items in Generator(seed=seed).batches(records, BATCH):
-        done += publish_records(SYSTEM, items).created
-        print(f"  loaded {done}/{records}", file=sys.stderr, flush=True)
-    return {"records": done, "load_seconds": round(time.perf_counter() - started, 1)}
+    return load_records(records, seed, BATCH)
 
 
 def profile_child(output: str) -> dict[str, Any]:
