@@ -102,6 +102,26 @@ def test_euginius_gives_one_item_per_method_and_target() -> None:
     assert found["QL-CON-00-003 @ Bt10 maize"].fields["event_name"] == "Bt10"
 
 
+@pytest.mark.parametrize(
+    ("code", "organism"),
+    [
+        ("QT-EVE-ZM-020", "Zea mays"),
+        ("QL-EVE-MS-J101-F/J101-R", "Medicago sativa"),  # primer names, no number, after the crop
+        ("QL-EVE-OS-KM2_for/KM1_rev", "Oryza sativa"),
+        ("QL-EVE-SS-AquAdvantage", "Salmo salar"),
+        ("QL-TAX-SL-005", "Solanum lycopersicum"),
+        ("QL-EVE-KP-001", "Komagataella phaffii"),
+        ("QT-EVE-HF-1F/HF-2R", ""),  # HF is the event (Huafan No 1), not an organism
+        ("QL-ELE-00-001", ""),
+        ("QL-ELE-P-Rice actin", ""),
+    ],
+)
+def test_method_codes_name_their_organism(code: str, organism: str) -> None:
+    from openbch.interop.connectors.euginius import method_crop
+
+    assert method_crop(code) == organism
+
+
 def test_eurl_reads_identifiers_written_in_targets_and_accessions() -> None:
     items, _, _ = parse_all("eurl-gmff")
     found = by_id(items)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from openbch.interop.connectors.euginius import CODE_CROPS
+from openbch.interop.connectors.euginius import method_crop
 
 from .common import SCBD, Record, Report, compress_rows, en, norm_space, ref, term, unique
 from .elements import ElementIndex
@@ -40,11 +40,7 @@ def link_methods(
         scope = method["target_scope"]
         target = norm_space(method["target_name"])
         if scope == "event-specific":
-            # not method_crop(): EUginius codes do not always have a number after the crop
-            # (QL-EVE-MS-J101-F/J101-R), and those must still choose the crop
-            code_crop = (
-                CODE_CROPS.get(method["method_code"].split("-")[2]) if method["method_code"].count("-") >= 3 else None
-            )
+            code_crop = method_crop(method["method_code"]) or None
             identities, how = world.events.lookup(target, code_crop, known_codes)
             if len(identities) == 1:
                 found.lmos.extend(sorted(identities))

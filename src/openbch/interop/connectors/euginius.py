@@ -27,16 +27,24 @@ SUBJECTS = {
     "taxon-specific": "organism",
 }
 
-#: the crop segment of EURL/EUginius method codes (``QT-EVE-ZM-020``: ZM = Zea mays)
+#: the organism segment of EURL/EUginius method codes (``QT-EVE-ZM-020``: ZM = Zea mays). Not every
+#: two-letter segment is one: ``QT-EVE-HF-1F/HF-2R`` names the event (Huafan No 1 tomato), ``-00-`` none
 CODE_CROPS = {
+    "AT": "Agrobacterium tumefaciens",
     "BN": "Brassica napus",
     "BV": "Beta vulgaris",
     "CP": "Carica papaya",
     "DC": "Dianthus caryophyllus",
+    "EC": "Escherichia coli",
     "GH": "Gossypium hirsutum",
     "GM": "Glycine max",
+    "KP": "Komagataella phaffii",
+    "LU": "Linum usitatissimum",
     "MS": "Medicago sativa",
     "OS": "Oryza sativa",
+    "PS": "Pisum sativum",
+    "SL": "Solanum lycopersicum",
+    "SS": "Salmo salar",
     "ST": "Solanum tuberosum",
     "TA": "Triticum aestivum",
     "ZM": "Zea mays",
@@ -45,7 +53,8 @@ CODE_CROPS = {
 #: crop words EUginius appends to event names in target lists (``Bt10 maize``, ``BT10 potato``)
 NAME_CROP_SUFFIXES = {"maize": "Zea mays", "potato": "Solanum tuberosum", "tomato": "Solanum lycopersicum"}
 
-_CODE = re.compile(r"^Q[LT]-[A-Z]{3}-([A-Z]{2})-\d+")
+#: the segment is followed by a number (``-020``) or by primer names (``QL-EVE-MS-J101-F/J101-R``)
+_CODE = re.compile(r"^Q[LT]-[A-Z]{3}-([A-Z]{2})-")
 _REFERENCE = re.compile(
     r"\(([^()]*(?:ISO|et al|Official|GMOMETHODS|BVL|GenTG|LFGB|\b(?:19|20)\d{2}\b)[^()]*)\)\s*\.?\s*$"
 )
