@@ -23,10 +23,9 @@ FEATURES = ("openbch.search", "openbch.web", "openbch.api", "openbch.interop")
 #: cycles known and accepted (each as its sorted modules); none today, keep it that way
 KNOWN_CYCLES: set[tuple[str, ...]] = set()
 
-#: imports of a feature by the core that predate this test (importer, imported), to be removed:
-#: the LMO look-up adds what other databases say (interop); it is a feature of its own, used by
-#: the API and the web pages, and belongs beside them rather than in records
-KNOWN_CORE_TO_FEATURE = {("openbch.records.lmo_profile", "openbch.interop.profile")}
+#: imports of a feature by the core that predate this test (importer, imported), to be removed;
+#: none today (the LMO profile's "other databases" section is registered by interop)
+KNOWN_CORE_TO_FEATURE: set[tuple[str, str]] = set()
 
 
 def _modules() -> dict[str, Path]:

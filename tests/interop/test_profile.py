@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from openbch.interop.profile import other_databases
-from openbch.records import lmo_profile
 from openbch.records.queries import find_lmos_by_oecd_uid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.interop.urls")]
@@ -102,10 +100,6 @@ def test_an_lmo_no_other_database_knows_has_an_empty_section(harvested: dict[str
     assert info["sources"] == [] and info["detection_methods"] == [] and info["discrepancies"] == []
 
 
-WIRED = "other_databases" in inspect.getsource(lmo_profile)
-
-
-@pytest.mark.skipif(not WIRED, reason="records/lmo_profile.py does not call other_databases yet (the lead wires it)")
 def test_the_lmo_api_shows_other_databases_for_mon810_and_flo_11226_9(
     harvested: dict[str, Any], client: Client
 ) -> None:

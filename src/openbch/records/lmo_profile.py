@@ -6,13 +6,13 @@ decisions on it, its genetic elements and the methods that detect it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from openbch.core.errors import NotFoundError
 from openbch.core.multilingual import localize
 from openbch.identifiers.oecd import check as check_oecd_uid
 from openbch.identifiers.oecd import first_eight
-from openbch.interop.profile import other_databases
 from openbch.records.models import Record, RecordKey, RecordState
 from openbch.records.queries import (
     PUBLIC_STATES,
@@ -24,7 +24,16 @@ from openbch.records.queries import (
 from openbch.recordtypes.validate import parse_reference
 from openbch.vocabularies import get_vocabulary
 
-__all__ = ["lmo_profile"]
+__all__ = ["ProfileSection", "lmo_profile", "register_profile_section"]
+
+#: builds one section of a profile from the LMO's latest published revision, in a language
+ProfileSection = Callable[[PublishedRecord, str], Any]
+_sections: dict[str, ProfileSection] = {}
+
+
+def register_profile_section(name: str, build: ProfileSection) -> None:
+    """Add the section ``name`` to every LMO profile (registering a name again replaces it)."""
+    _sections[name] = build
 
 
 def _text(value: Any, language: str) -> str | None:
@@ -146,5 +155,5 @@ def lmo_profile(text: str, *, language: str = "en") -> dict[str, Any]:
         "detection_methods": [_detection_method(m, language) for m in latest_revisions(methods)],
         "other_matches": [r.uid for r in candidates[1:]],
         "withdrawn": lmo.record.state == RecordState.WITHDRAWN,
-        "other_databases": other_databases(lmo, language),
+        **{name: build(lmo, language) for name, build in _sections.items()},
     }
