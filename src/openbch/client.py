@@ -106,14 +106,16 @@ class OpenBCHClient:
                 return
             page = self.search(q, **{**filters, "cursor": page["next"]})
 
-    def changes(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
-        result: dict[str, Any] = self._get("/api/v1/changes", {"after": after, "limit": limit})
+    def changes(self, after: int = 0, limit: int = 500, *, records: bool = False) -> dict[str, Any]:
+        """One page of the change feed; ``records``: each change carries the revision it names."""
+        params: dict[str, Any] = {"after": after, "limit": limit, **({"include": "record"} if records else {})}
+        result: dict[str, Any] = self._get("/api/v1/changes", params)
         return result
 
-    def iter_changes(self, after: int = 0, limit: int = 500) -> Iterator[dict[str, Any]]:
+    def iter_changes(self, after: int = 0, limit: int = 500, *, records: bool = False) -> Iterator[dict[str, Any]]:
         """Every change after ``after``, in order, until the feed is exhausted."""
         while True:
-            page = self.changes(after, limit)
+            page = self.changes(after, limit, records=records)
             if not page["changes"]:
                 return
             yield from page["changes"]

@@ -43,6 +43,32 @@ def test_the_feed_carries_new_revisions_and_withdrawals_in_order(bch: OpenBCHCli
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
 
 
+def test_the_feed_with_records_carries_each_revision_as_stored(bch: OpenBCHClient) -> None:
+    from openbch.records.hashing import content_hash
+
+    start = last_seq()
+    first = {"scientificName": "Mirrorus one"}
+    record = publish_records(SYSTEM, [RecordInput("ORGA", "SCBD", first)]).records[0]
+    publish_records(
+        SYSTEM, [RecordInput("ORGA", "SCBD", {"scientificName": "Mirrorus two"}, identifier=record.identifier)]
+    )
+    withdraw(SYSTEM, identifier=record.identifier, reason="test of the feed")
+    events = list(bch.iter_changes(after=start, limit=2, records=True))
+    # each event carries the revision it names, not the latest: a mirror replays history exactly
+    assert [(e["kind"], e["record"]["revision"], e["record"]["body"]["scientificName"]) for e in events] == [
+        ("published", 1, "Mirrorus one"),
+        ("published", 2, "Mirrorus two"),
+        ("withdrawn", 2, "Mirrorus two"),
+    ]
+    for event in events:
+        assert event["record"]["uid"] == event["uid"] and event["record"]["identifier"] == record.identifier
+        assert event["record"]["content_hash"] == content_hash(event["record"]["body"])
+    assert events[-1]["record"]["withdrawn"]["reason"] == "test of the feed"
+    # paging keeps the inclusion; without it, no bodies
+    assert "include=record" in bch.changes(after=start, limit=1, records=True)["next"]
+    assert bch.changes(after=start, limit=1)["changes"][0]["record"] is None
+
+
 def test_revisions_and_field_level_diff(bch: OpenBCHClient) -> None:
     record = publish_records(
         SYSTEM, [RecordInput("ORGA", "SCBD", {"scientificName": "Diffus primus", "genus": "Diffus"})]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from openbch.api.schemas import Problem
 from openbch.records.changelog import events_after, last_seq
+from openbch.records.queries import PublishedRecord, revisions_of
 
 __all__ = ["router"]
 
@@ -25,6 +26,11 @@ class ChangeOut(Schema):
     owner: str
     revision: int
     href: str
+    record: dict[str, Any] | None = Field(
+        None,
+        description="with `include=record`: the revision the event names, as stored (envelope fields and `body`; "
+        "`content_hash` is the SHA-256 of the body's canonical JSON), so a mirror needs no request per record",
+    )
 
 
 class ChangesOut(Schema):
@@ -36,6 +42,13 @@ class ChangesOut(Schema):
 class ChangesParams(Schema):
     after: int = Field(0, ge=0, description="the last sequence number the consumer has processed")
     limit: int = Field(500, ge=1, le=5000)
+    include: Literal["record"] | None = Field(
+        None, description="`record`: each change carries the revision it names (envelope and body)"
+    )
+
+
+def _record(found: PublishedRecord | None) -> dict[str, Any]:
+    return {"record": {**found.envelope(), "body": found.body} if found else None}
 
 
 @router.get("/changes", response={200: ChangesOut, 400: Problem, 429: Problem}, summary="The change feed")
@@ -47,6 +60,8 @@ def changes(request: HttpRequest, params: Query[ChangesParams]) -> dict[str, Any
     events = events_after(params.after, params.limit)
     head = last_seq()
     last = events[-1].seq if events else params.after
+    found = revisions_of((e.record_id, e.revision) for e in events) if params.include else {}
+    extra = f"&include={params.include}" if params.include else ""
     return {
         "changes": [
             {
@@ -59,9 +74,10 @@ def changes(request: HttpRequest, params: Query[ChangesParams]) -> dict[str, Any
                 "owner": e.owner,
                 "revision": e.revision,
                 "href": f"/api/v1/records/{e.uid}",
+                **(_record(found.get((e.record_id, e.revision))) if params.include else {}),
             }
             for e in events
         ],
         "last_seq": head,
-        "next": f"/api/v1/changes?after={last}&limit={params.limit}" if last < head else None,
+        "next": f"/api/v1/changes?after={last}&limit={params.limit}{extra}" if last < head else None,
     }

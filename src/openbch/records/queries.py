@@ -31,6 +31,7 @@ __all__ = [
     "latest_revisions",
     "linking_records",
     "published_rows_after",
+    "revisions_of",
     "source_rows",
 ]
 
@@ -183,6 +184,22 @@ def latest_revisions(records: Iterable[Record]) -> list[PublishedRecord]:
     latest = Revision.objects.filter(record__in=records, revision=F("record__revision"))
     revisions = {(rev.record_id, rev.revision): rev for rev in latest}
     return [PublishedRecord(r, revisions[(r.pk, r.revision)]) for r in records if (r.pk, r.revision) in revisions]
+
+
+def revisions_of(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], PublishedRecord]:
+    """Given revisions as (record primary key, revision number) pairs, with one query: what a mirror
+    reading the change log needs (each event names the revision it published)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    candidates = Revision.objects.select_related("record").filter(
+        record_id__in={pk for pk, _ in wanted}, revision__in={n for _, n in wanted}
+    )
+    return {
+        (rev.record_id, rev.revision): PublishedRecord(rev.record, rev)
+        for rev in candidates
+        if (rev.record_id, rev.revision) in wanted
+    }
 
 
 def find_lmos_by_oecd_uid(text: str) -> list[Record]:
