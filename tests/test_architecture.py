@@ -22,6 +22,7 @@ FEATURES = (
     "openbch.accounts",
     "openbch.api",
     "openbch.customs",
+    "openbch.federation",
     "openbch.interop",
     "openbch.learning",
     "openbch.participation",

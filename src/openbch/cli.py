@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from openbch.interop.bch_cli import bch_app
+from openbch.federation.cli import node_app, sync_app
 from openbch.interop.cli import harvest_app, reconcile_command
 
 app = typer.Typer(help="openbch: an open-source Biosafety Clearing-House.", no_args_is_help=True, add_completion=False)
@@ -36,6 +37,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(harvest_app, name="harvest")
 app.add_typer(bch_app, name="bch")
+app.add_typer(node_app, name="node")
+app.add_typer(sync_app, name="sync")
 app.command("reconcile")(reconcile_command)
 console = Console(stderr=True)
 out = Console()

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "openbch.search",
     "openbch.accounts",
     "openbch.interop",
+    "openbch.federation",
     "openbch.web",
 ]
 

@@ -48,7 +48,11 @@ class ChangesParams(Schema):
 
 
 def _record(found: PublishedRecord | None) -> dict[str, Any]:
-    return {"record": {**found.envelope(), "body": found.body} if found else None}
+    if found is None:
+        return {"record": None}
+    # what a mirror keeps besides the envelope: who published the revision, and on which instance
+    origin = {"published_by": found.revision.published_by, "instance": found.record.instance}
+    return {"record": {**found.envelope(), **origin, "body": found.body}}
 
 
 @router.get("/changes", response={200: ChangesOut, 400: Problem, 429: Problem}, summary="The change feed")

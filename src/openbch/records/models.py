@@ -47,7 +47,10 @@ class Record(models.Model):
     source_key = models.CharField(max_length=300, null=True, unique=True)  # noqa: DJ001 NULL: no source, unique
     #: display title of the latest published revision, English fallback rule (lists, logs)
     title = models.TextField(blank=True, default="")
+    #: the instance that published the record (this one's ``INSTANCE_ID``, or the origin of a copy)
     instance = models.CharField(max_length=64, default="local")
+    #: for a copy: the sequence number, in its origin's change log, of the last change applied here
+    origin_seq = models.BigIntegerField(null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     first_published_at = models.DateTimeField(null=True)

@@ -27,7 +27,7 @@ from openbch.records.rows import JsonText, insert_rows, select_where_in
 from openbch.recordtypes import RecordType
 from openbch.recordtypes.validate import parse_reference
 
-__all__ = ["PreparedRevision", "new_identifier", "write_revisions"]
+__all__ = ["Origin", "PreparedRevision", "new_identifier", "write_revisions"]
 
 
 #: publications per transaction up to which the change log's consumers (the search index) are nudged at commit
@@ -36,6 +36,21 @@ LIVE_INDEX_LIMIT = 100
 
 def new_identifier() -> str:
     return str(uuid.uuid4()).upper()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a copy of another instance's revision comes from: it keeps the origin's number, revision,
+    publication time and publisher, so that its UID and history are the same on every instance."""
+
+    instance: str
+    number: int
+    revision: int
+    published_at: dt.datetime
+    published_by: str
+    first_published_at: dt.datetime | None
+    #: the event's sequence number in the origin's change log
+    seq: int
 
 
 @dataclass
@@ -58,6 +73,8 @@ class PreparedRevision:
     #: the revision this one amends, and why (amendments only)
     amends: int | None = None
     amendment_reason: str = ""
+    #: set for a copy of another instance's revision (federation), else None
+    origin: Origin | None = None
     #: the canonical JSON of ``body``: hashed, and stored as is
     json: JsonText = field(init=False)
 
@@ -132,7 +149,7 @@ def _insert_records(records: list[Record]) -> None:
 
 def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.datetime) -> list[Record]:
     """Publish ``items`` (new records or new revisions); the caller holds the write lock."""
-    need_number = [p for p in items if p.existing is None or p.existing.number is None]
+    need_number = [p for p in items if p.origin is None and (p.existing is None or p.existing.number is None)]
     next_number = _reserve_numbers(len(need_number))
     records: list[Record] = []
     new_records: list[Record] = []
@@ -140,28 +157,34 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
     for prepared in items:
         record = prepared.existing
         title = prepared.record_type.title(prepared.body, "en")[:2000]
+        origin = prepared.origin
         if record is None:
             record = _new_record(
                 identifier=prepared.identifier,
                 type=prepared.record_type.code,
                 owner=prepared.owner,
                 source_key=prepared.source_key,
-                instance=settings.INSTANCE_ID,
+                instance=origin.instance if origin else settings.INSTANCE_ID,
                 created_by=actor.name,
                 created_by_id=actor.user_id,
                 created_at=at,
-                first_published_at=at,
+                first_published_at=(origin.first_published_at if origin else None) or at,
             )
             new_records.append(record)
         else:
             changed_records.append(record)
             if record.first_published_at is None:
                 record.first_published_at = at
-        if record.number is None:
-            record.number = next_number
-            next_number += 1
+        if origin is not None:
+            record.number = origin.number
+            record.revision = origin.revision
+            record.origin_seq = origin.seq
+        else:
+            if record.number is None:
+                record.number = next_number
+                next_number += 1
+            record.revision += 1
         record.state = RecordState.PUBLISHED
-        record.revision += 1
         record.title = title
         record.updated_at = at
         record.withdrawn_at = None
@@ -180,6 +203,7 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
                 "first_published_at",
                 "withdrawn_at",
                 "withdrawn_reason",
+                "origin_seq",
             ],
             batch_size=2000,
         )
@@ -212,8 +236,8 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
                 p.hash,
                 JsonText(canonical_json(p.languages)),
                 w,
-                at,
-                actor.name,
+                p.origin.published_at if p.origin else at,
+                p.origin.published_by if p.origin else actor.name,
                 p.approved_by,
                 p.amends,
                 p.amendment_reason,
@@ -242,7 +266,10 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
                 record_uid=r.uid,
                 before_hash=p.previous_hash,
                 after_hash=p.hash,
-                details={"source_key": p.source_key} if p.source_key else {},
+                details={
+                    **({"source_key": p.source_key} if p.source_key else {}),
+                    **({"origin": p.origin.instance, "origin_seq": p.origin.seq} if p.origin else {}),
+                },
             )
             for r, p in zip(records, items, strict=True)
         ),

@@ -1,0 +1,137 @@
+"""``openbch node init`` and ``openbch sync pull|status``: a national node and its mirror of central.
+
+Registered by :mod:`openbch.cli`. Runs as the system actor: whoever can run the command can already
+write the database. Argument parsing and printing only; the work is :mod:`openbch.federation.pull`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+__all__ = ["node_app", "sync_app"]
+
+node_app = typer.Typer(help="This instance as a country's national node.", no_args_is_help=True)
+sync_app = typer.Typer(help="Mirror the central clearing-house (national nodes).", no_args_is_help=True)
+console = Console(stderr=True)
+out = Console()
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="OPENBCH_DATA_DIR", help="Data folder (database, index, secret key)."),
+]
+_COUNTRY = re.compile(r"^[A-Z]{2}$|^EU$")
+
+
+def _setup(data_dir: Path | None) -> None:
+    if data_dir is not None:
+        os.environ["OPENBCH_DATA_DIR"] = str(data_dir.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbch.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _print_json(value: Any) -> None:
+    out.print(json.dumps(value, sort_keys=True), markup=False, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]{message}[/red]", highlight=False)
+    raise typer.Exit(1)
+
+
+@node_app.command("init")
+def node_init(
+    country: Annotated[str, typer.Option(help="The country whose national records this node owns (ISO code).")],
+    central: Annotated[str, typer.Option(help="The central clearing-house's base URL.")],
+    countries: Annotated[
+        str, typer.Option(help="Other countries whose national records to mirror, comma-separated; empty = all.")
+    ] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Make this instance a national node of COUNTRY that mirrors CENTRAL."""
+    code = country.strip().upper()
+    chosen = sorted({c.strip().upper() for c in countries.split(",") if c.strip()})
+    for value, name in [(code, "--country"), *((c, "--countries") for c in chosen)]:
+        if not _COUNTRY.match(value):
+            _fail(f"{name}: {value!r} is not an ISO 3166-1 alpha-2 code (or EU)")
+    if not re.match(r"^https?://[^\s/]+", central.strip()):
+        _fail(f"--central: {central!r} is not an http(s) URL")
+    _setup(data_dir)
+    from django.db import transaction
+    from django.utils import timezone
+
+    from openbch.federation.models import Node
+
+    with transaction.atomic():
+        Node.objects.all().delete()
+        Node.objects.create(
+            country=code, central_url=central.strip().rstrip("/"), countries=chosen, created_at=timezone.now()
+        )
+    _print_json({"country": code, "central": central.strip().rstrip("/"), "countries": chosen or "all"})
+
+
+@sync_app.command("pull")
+def sync_pull(
+    limit: Annotated[int, typer.Option(min=1, max=5000, help="Changes per page.")] = 1000,
+    pages: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many pages (default: until up to date).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Apply central's change feed after the last committed seq, page by page, until up to date."""
+    _setup(data_dir)
+    from openbch.core.actors import SYSTEM
+    from openbch.core.errors import OpenBCHError
+    from openbch.federation.pull import PullReport, pull
+
+    with Progress(
+        TextColumn("pull"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("pull", total=None)
+
+        def shown(report: PullReport) -> None:
+            bar.update(task, completed=report.last_seq, total=max(report.head_seq, report.last_seq))
+
+        try:
+            report = pull(SYSTEM, limit=limit, max_pages=pages, progress=shown)
+        except OpenBCHError as exc:
+            for issue in exc.issues[:20]:
+                console.print(f"{issue.path}: {issue.message}", highlight=False, markup=False)
+            _fail(exc.message)
+        except Exception as exc:  # the network: say what, not a traceback
+            _fail(f"pull failed: {type(exc).__name__}: {exc}")
+    _print_json(report.__dict__)
+
+
+@sync_app.command("status")
+def sync_status(data_dir: DataDir = None) -> None:
+    """Where the mirror stands: last seq applied, lag, last success and last failure (JSON)."""
+    _setup(data_dir)
+    from openbch.federation.models import Node, Peer
+
+    node = Node.objects.first()
+    status: dict[str, Any] = {"role": "node" if node else "central"}
+    if node:
+        status |= {"country": node.country, "central": node.central_url, "countries": node.countries or "all"}
+        peer = Peer.objects.filter(url=node.central_url).first()
+        if peer:
+            status |= {
+                "last_seq": peer.last_seq,
+                "lag_seq": max(peer.head_seq - peer.last_seq, 0),
+                "applied": peer.applied,
+                "last_success_at": peer.last_success_at.isoformat() if peer.last_success_at else None,
+                "last_attempt_at": peer.last_attempt_at.isoformat() if peer.last_attempt_at else None,
+                "last_error": peer.last_error or None,
+            }
+    _print_json(status)

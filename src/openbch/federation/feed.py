@@ -1,0 +1,147 @@
+"""Reading a page of another instance's change feed (``/api/v1/changes?include=record``).
+
+A page comes over a network we do not trust to be whole or honest: every field a copy needs is
+checked here and a bad page is refused as a whole, with each problem named by its place in the
+page (``changes[3].record.content_hash``). Whether the content is what its origin published is
+checked when the copies are stored (:mod:`openbch.records.copies`: content hash, revision order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from openbch.core.errors import BadRequestError, Issue
+from openbch.identifiers.record_uid import parse_record_uid
+from openbch.records.copies import CopiedChange
+from openbch.records.publishing import Origin
+
+__all__ = ["FeedPage", "read_page"]
+
+#: the kinds a mirror applies; others (``confirmed``) only move the cursor
+APPLIED_KINDS = ("published", "withdrawn")
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    changes: list[CopiedChange]
+    #: the seq of the page's last event (applied or not): where the next page starts
+    last_seq: int
+    #: the origin's latest seq when it answered
+    head_seq: int
+    more: bool
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def fail(self, path: str, code: str, message: str) -> None:
+        self.issues.append(Issue(path, code, message))
+
+    def field(self, data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], path: str) -> Any:
+        value = data.get(name)
+        if value is None or not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+            self.fail(f"{path}.{name}", "invalid", f"missing or not a {getattr(kind, '__name__', kind)}")
+            return None
+        return value
+
+    def when(self, data: Mapping[str, Any], name: str, path: str, *, required: bool = True) -> dt.datetime | None:
+        text = data.get(name)
+        if text is None and not required:
+            return None
+        try:
+            value = dt.datetime.fromisoformat(str(text))
+        except ValueError:
+            self.fail(f"{path}.{name}", "invalid_date", f"not an ISO 8601 date-time: {str(text)[:40]!r}")
+            return None
+        if value.tzinfo is None:
+            self.fail(f"{path}.{name}", "invalid_date", "a date-time without a time zone")
+            return None
+        return value
+
+
+def _change(reader: _Reader, item: Any, path: str) -> CopiedChange | None:
+    if not isinstance(item, Mapping):
+        reader.fail(path, "invalid", "not an object")
+        return None
+    seq = reader.field(item, "seq", int, path)
+    kind = reader.field(item, "kind", str, path)
+    record = item.get("record")
+    if not isinstance(record, Mapping):
+        reader.fail(f"{path}.record", "missing", "no record: ask the feed with include=record")
+        return None
+    where = f"{path}.record"
+    uid_text = reader.field(record, "uid", str, where)
+    identifier = reader.field(record, "identifier", str, where)
+    body = reader.field(record, "body", dict, where)
+    digest = reader.field(record, "content_hash", str, where)
+    revision = reader.field(record, "revision", int, where)
+    published_at = reader.when(record, "published_at", where)
+    first_published_at = reader.when(record, "first_published_at", where, required=False)
+    published_by = record.get("published_by")
+    instance = record.get("instance")
+    withdrawn = record.get("withdrawn") if isinstance(record.get("withdrawn"), Mapping) else {}
+    uid = None
+    if uid_text is not None:
+        try:
+            uid = parse_record_uid(uid_text)
+        except ValueError as exc:
+            reader.fail(f"{where}.uid", "invalid_uid", str(exc))
+    if uid is not None and revision is not None and uid.revision != revision:
+        reader.fail(f"{where}.revision", "invalid", f"revision {revision} is not the UID's ({uid.revision})")
+    if None in (seq, kind, uid, identifier, body, digest, revision, published_at) or uid is None:
+        return None
+    assert published_at is not None
+    return CopiedChange(
+        kind=kind,
+        identifier=identifier,
+        type=uid.type,
+        owner=uid.owner,
+        number=uid.number,
+        revision=revision,
+        body=body,
+        content_hash=digest,
+        origin=Origin(
+            instance=str(instance or ""),
+            number=uid.number,
+            revision=revision,
+            published_at=published_at,
+            published_by=str(published_by or ""),
+            first_published_at=first_published_at,
+            seq=seq,
+        ),
+        withdrawn_at=reader.when(withdrawn, "at", f"{where}.withdrawn", required=False) if withdrawn else None,
+        withdrawn_reason=str(withdrawn.get("reason") or "") if withdrawn else "",
+        where=path,
+    )
+
+
+def read_page(page: Any, *, after: int) -> FeedPage:
+    """The applicable changes of a feed page that follows seq ``after``; raises BadRequestError."""
+    reader = _Reader()
+    if not isinstance(page, Mapping) or not isinstance(page.get("changes"), list):
+        raise BadRequestError("not a change-feed page", issues=[Issue("changes", "invalid", "missing or not a list")])
+    head = page.get("last_seq")
+    if not isinstance(head, int) or isinstance(head, bool):
+        reader.fail("last_seq", "invalid", "missing or not an integer")
+        head = 0
+    changes: list[CopiedChange] = []
+    previous = after
+    for index, item in enumerate(page["changes"]):
+        path = f"changes[{index}]"
+        seq = item.get("seq") if isinstance(item, Mapping) else None
+        if not isinstance(seq, int) or seq <= previous:
+            reader.fail(f"{path}.seq", "out_of_order", f"seq {seq!r} does not follow {previous}")
+            continue
+        previous = seq
+        if item.get("kind") not in APPLIED_KINDS:
+            continue
+        change = _change(reader, item, path)
+        if change is not None:
+            changes.append(change)
+    if reader.issues:
+        raise BadRequestError(f"the change-feed page after seq {after} is not valid", issues=reader.issues)
+    return FeedPage(changes=changes, last_seq=previous, head_seq=max(head, previous), more=bool(page.get("next")))

@@ -1,0 +1,40 @@
+"""What makes an instance a national node, and how far it has mirrored its central clearing-house.
+
+A plain instance is central: it has no :class:`Node` row. ``openbch node init`` writes the row.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+__all__ = ["Node", "Peer"]
+
+
+class Node(models.Model):
+    """This instance as a national node (at most one row)."""
+
+    #: the country whose national records this node owns (ISO 3166-1 alpha-2, upper case)
+    country = models.CharField(max_length=4)
+    #: the central clearing-house's base URL
+    central_url = models.CharField(max_length=500)
+    #: the countries whose national records the node mirrors besides its own; [] = every country
+    countries = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+
+    def mirrors(self, family: str, owner: str) -> bool:
+        """Whether a record of ``family`` owned by ``owner`` is mirrored here (reference records always)."""
+        return family != "national" or not self.countries or owner in self.countries or owner == self.country
+
+
+class Peer(models.Model):
+    """An instance this one pulls from: how far its change log has been applied here, and how it went."""
+
+    url = models.CharField(max_length=500, unique=True)
+    #: the last sequence number of the peer's change log applied here (committed with the copies)
+    last_seq = models.BigIntegerField(default=0)
+    #: the peer's latest sequence number when it was last asked (the lag is the difference)
+    head_seq = models.BigIntegerField(default=0)
+    applied = models.BigIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True)
+    last_success_at = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True, default="")

@@ -1,0 +1,267 @@
+"""Copies of another instance's records: the one service federation writes them through.
+
+A national node mirrors the central clearing-house's reference records and other countries'
+records; central receives the records a node publishes. Either way a copy is the origin's
+revision, kept as it was: the same identifier, number and revision (so the same record UID on
+every instance), the same body (its content hash is checked, so a copy altered on the way is
+refused), the origin's publication time and publisher, and the origin instance and change-log
+sequence number. It gets a local change-log event like any publication, so search and this
+instance's own change feed see it.
+
+:func:`store_copies` applies changes in their origin's order (publications and withdrawals) and is
+idempotent: a revision already held with the same content is skipped, so a page applied twice
+changes nothing. It refuses, naming the change and the field, and writing nothing of the batch:
+
+* a body whose hash is not the hash given (``content_hash``);
+* a revision that does not follow the one held (a gap: ``revision``), or that is held with other
+  content (``conflict``: two instances published different revision N of one record);
+* a record whose type or owner differs from the one held, or whose number another record holds;
+* a body that is not a valid record of its type (the origin validated it; a forged one may not be).
+
+References to records this instance does not hold are kept: a node holding only some countries
+keeps its copies' links to the others as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from openbch.core.actors import Actor
+from openbch.core.errors import Issue, NotFoundError, PermissionDeniedError, ValidationFailedError
+from openbch.records.audit import AuditEvent, append_audit
+from openbch.records.changelog import append_events
+from openbch.records.hashing import content_hash
+from openbch.records.locking import acquire_write_lock
+from openbch.records.models import Record, RecordState, Revision, WorkflowEvent
+from openbch.records.policy import Action, allowed
+from openbch.records.publishing import Origin, PreparedRevision, write_revisions
+from openbch.recordtypes import RecordType, get_record_type
+from openbch.recordtypes.validate import GUID, validate
+
+__all__ = ["CopiedChange", "CopyReport", "store_copies"]
+
+
+@dataclass(frozen=True)
+class CopiedChange:
+    """One change of the origin's change log, with the revision it names."""
+
+    kind: str  # "published" or "withdrawn"
+    identifier: str
+    type: str
+    owner: str
+    number: int
+    revision: int
+    body: Mapping[str, Any]
+    content_hash: str
+    origin: Origin
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str = ""
+    #: where the change came from, for error messages (``changes[3]``)
+    where: str = ""
+
+
+@dataclass
+class CopyReport:
+    published: int = 0
+    withdrawn: int = 0
+    #: changes already applied (same revision and content held): a replay
+    unchanged: int = 0
+    records: list[Record] = field(default_factory=list)
+
+
+class _Batch:
+    """Consecutive publications of distinct records, written with one ``write_revisions``."""
+
+    def __init__(self) -> None:
+        self.items: list[PreparedRevision] = []
+        self.identifiers: set[str] = set()
+
+
+def _issue(change: CopiedChange, path: str, code: str, message: str) -> Issue:
+    return Issue(f"{change.where}{path}", code, message)
+
+
+def _check(change: CopiedChange, record_type: RecordType, held: Record | None) -> tuple[list[Issue], list[str]]:
+    """The change's issues, and the languages of its body."""
+    issues = []
+    languages: list[str] = []
+    if not GUID.match(change.identifier):
+        issues.append(_issue(change, "/identifier", "invalid_identifier", "not a GUID"))
+    if held is not None and (held.type != change.type or held.owner != change.owner):
+        issues.append(
+            _issue(change, "/type", "conflict", f"{held.identifier} is held here as a {held.type} of {held.owner}")
+        )
+    if change.kind == "published":
+        if content_hash(change.body) != change.content_hash:
+            issues.append(
+                _issue(change, "/content_hash", "hash_mismatch", "the body's SHA-256 is not the content hash given")
+            )
+        result = validate(record_type, dict(change.body), level="publish", owner=change.owner)
+        issues.extend(_issue(change, f"/body{e.path}", e.code, e.message) for e in result.errors)
+        languages = sorted(result.languages)
+    return issues, languages
+
+
+def store_copies(actor: Actor, changes: Sequence[CopiedChange]) -> CopyReport:
+    """Apply ``changes`` (in their origin's order) in one transaction: all of them, or none."""
+    report = CopyReport()
+    with transaction.atomic():
+        acquire_write_lock()
+        identifiers = {c.identifier.upper() for c in changes}
+        held = {r.identifier: r for r in Record.objects.filter(identifier__in=identifiers)}
+        held_hashes: dict[tuple[str, int], str] = {
+            (identifier, revision): digest
+            for identifier, revision, digest in Revision.objects.filter(record__identifier__in=identifiers).values_list(
+                "record__identifier", "revision", "content_hash"
+            )
+        }
+        numbers = {
+            number: identifier
+            for number, identifier in Record.objects.filter(number__in={c.number for c in changes}).values_list(
+                "number", "identifier"
+            )
+        }
+        # the revision each record is at, as the batch goes (a page may publish and withdraw one record)
+        at_revision = {i: r.revision for i, r in held.items()}
+        errors: list[Issue] = []
+        batch = _Batch()
+        now = timezone.now()
+
+        def flush() -> None:
+            if batch.items:
+                written = write_revisions(actor, batch.items, at=now)
+                report.records.extend(written)
+                report.published += len(written)
+                held.update((r.identifier, r) for r in written)
+                batch.items, batch.identifiers = [], set()
+
+        for change in changes:
+            identifier = change.identifier.upper()
+            try:
+                record_type = get_record_type(change.type)
+            except NotFoundError as exc:
+                errors.append(_issue(change, "/type", "unknown_type", exc.message))
+                continue
+            record = held.get(identifier)
+            action = Action.PUBLISH if change.kind == "published" else Action.WITHDRAW
+            if not allowed(actor, action, family=record_type.family, owner=change.owner, record_type=record_type.code):
+                raise PermissionDeniedError(
+                    f"{actor.name} may not {action} {record_type.code} records of {change.owner} ({change.where})"
+                )
+            issues, languages = _check(change, record_type, record)
+            if issues:
+                errors.extend(issues)
+                continue
+            current = at_revision.get(identifier, 0)
+            if change.kind == "published":
+                known = held_hashes.get((identifier, change.revision))
+                if known is not None or change.revision <= current:
+                    if known == change.content_hash:
+                        report.unchanged += 1
+                    else:
+                        errors.append(
+                            _issue(
+                                change,
+                                "/revision",
+                                "conflict",
+                                f"revision {change.revision} of {identifier} is held here with other content",
+                            )
+                        )
+                    continue
+                if change.revision != current + 1:
+                    errors.append(
+                        _issue(
+                            change,
+                            "/revision",
+                            "revision_gap",
+                            f"revision {change.revision} of {identifier} does not follow the one held ({current})",
+                        )
+                    )
+                    continue
+                owner_of_number = numbers.get(change.number)
+                if owner_of_number is not None and owner_of_number != identifier:
+                    errors.append(
+                        _issue(change, "/number", "conflict", f"number {change.number} is held by {owner_of_number}")
+                    )
+                    continue
+                if identifier in batch.identifiers:
+                    flush()
+                batch.identifiers.add(identifier)
+                batch.items.append(
+                    PreparedRevision(
+                        record_type=record_type,
+                        owner=change.owner,
+                        body=dict(change.body),
+                        identifier=identifier,
+                        languages=languages,
+                        existing=held.get(identifier),
+                        previous_hash=held_hashes.get((identifier, current), ""),
+                        origin=change.origin,
+                    )
+                )
+                at_revision[identifier] = change.revision
+                numbers[change.number] = identifier
+                held_hashes[(identifier, change.revision)] = change.content_hash
+            else:
+                flush()
+                record = held.get(identifier)
+                if record is None or current < change.revision:
+                    errors.append(
+                        _issue(
+                            change,
+                            "/revision",
+                            "revision_gap",
+                            f"withdrawal of revision {change.revision} of {identifier}, which is not held here",
+                        )
+                    )
+                    continue
+                if record.state == RecordState.WITHDRAWN:
+                    report.unchanged += 1
+                    continue
+                _withdraw_copy(actor, record, change, at=now)
+                report.withdrawn += 1
+        if errors:
+            raise ValidationFailedError(f"{len(errors)} change(s) refused; nothing was applied", issues=errors)
+        flush()
+    return report
+
+
+def _withdraw_copy(actor: Actor, record: Record, change: CopiedChange, *, at: dt.datetime) -> None:
+    record.state = RecordState.WITHDRAWN
+    record.withdrawn_at = change.withdrawn_at or at
+    record.withdrawn_reason = change.withdrawn_reason[:4000]
+    record.updated_at = at
+    record.origin_seq = change.origin.seq
+    record.save(update_fields=["state", "withdrawn_at", "withdrawn_reason", "updated_at", "origin_seq"])
+    append_events([("withdrawn", record)], at=at)
+    WorkflowEvent.objects.create(
+        record=record,
+        at=at,
+        action="withdrawn",
+        actor=actor.name,
+        revision=record.revision,
+        reason=record.withdrawn_reason,
+    )
+    append_audit(
+        actor,
+        [
+            AuditEvent(
+                "record.withdrawn",
+                record_identifier=record.identifier,
+                record_uid=record.uid,
+                country=record.owner,
+                details={
+                    "reason": record.withdrawn_reason,
+                    "origin": change.origin.instance,
+                    "origin_seq": change.origin.seq,
+                },
+            )
+        ],
+        at=at,
+    )

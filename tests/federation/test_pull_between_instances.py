@@ -1,0 +1,219 @@
+"""Two real instances on 127.0.0.1: a central clearing-house served by ``openbch serve`` and a national
+node driven through its CLI, each with its own database (central on PostgreSQL in the suite's
+PostgreSQL run, on SQLite otherwise; the node on SQLite). The node's state is read from its own
+database file; central's through its public API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from openbch.client import OpenBCHClient
+from tests.web.conftest import _free_port, _wait_until_up
+
+OPENBCH = Path(sys.executable).with_name("openbch")
+DEMO = Path(__file__).resolve().parents[2] / "src" / "openbch" / "demo" / "data"
+
+
+@dataclass(frozen=True)
+class Instance:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+
+
+def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_SETTINGS"))}
+    env["OPENBCH_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["OPENBCH_DATABASE_URL"] = database_url
+    return env
+
+
+def _openbch(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(OPENBCH), *args], env=env, capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise AssertionError(f"openbch {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _fresh_postgres_database() -> str | None:
+    """A new, empty PostgreSQL database for central when the suite runs on PostgreSQL."""
+    url = os.environ.get("OPENBCH_DATABASE_URL")
+    if not url:
+        return None
+    import psycopg
+
+    name = f"openbch_central_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    parts = urlsplit(url)
+    with psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
+    data_dir = tmp_path_factory.mktemp("central")
+    env = _env(data_dir, _fresh_postgres_database())
+    env["OPENBCH_INSTANCE_ID"] = "central-test"
+    _openbch(env, "migrate")
+    files = json.loads((DEMO / "manifest.json").read_text())["files"]
+    _openbch(env, "load", *(str(DEMO / f) for f in files))
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(OPENBCH), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}", process)
+        yield Instance(f"http://127.0.0.1:{port}", data_dir, env)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def node(tmp_path: Path, central: Instance) -> Instance:
+    env = _env(tmp_path)
+    env["OPENBCH_INSTANCE_ID"] = "node-co"
+    _openbch(env, "node", "init", "--country", "CO", "--central", central.url, "--countries", "CA")
+    return Instance("", tmp_path, env)
+
+
+def _node_state(node: Instance) -> dict[str, tuple[str, str, str]]:
+    with sqlite3.connect(node.data_dir / "openbch.sqlite3") as db:
+        rows = db.execute(
+            "SELECT r.identifier, r.type, r.owner, r.number, r.revision, v.content_hash, r.state, r.instance "
+            "FROM records_record r JOIN records_revision v ON v.record_id = r.id AND v.revision = r.revision"
+        ).fetchall()
+    assert {row[7] for row in rows} <= {"central-test"}, "a copy lost its origin instance"
+    return {i: (f"BCH-{t}-{o}-{n}-{rev}", digest, state) for i, t, o, n, rev, digest, state, _inst in rows}
+
+
+def _node_feed_seqs(node: Instance) -> list[int]:
+    with sqlite3.connect(node.data_dir / "openbch.sqlite3") as db:
+        return [row[0] for row in db.execute("SELECT seq FROM records_changeevent ORDER BY seq")]
+
+
+def _status(node: Instance) -> dict[str, Any]:
+    status: dict[str, Any] = json.loads(_openbch(node.env, "sync", "status").stdout)
+    return status
+
+
+def _expected(central: Instance) -> dict[str, tuple[str, str, str]]:
+    found: dict[str, tuple[str, str, str]] = {}
+    with OpenBCHClient(central.url) as client:
+        for change in client.iter_changes(limit=2000, records=True):
+            record = change["record"]
+            if record["owner"] in ("SCBD", "CA", "CO"):
+                found[record["identifier"]] = (record["uid"], record["content_hash"], change["kind"])
+    # a withdrawal event names the revision withdrawn; the record's state is then withdrawn
+    return {
+        i: (uid, digest, "withdrawn" if kind == "withdrawn" else "published")
+        for i, (uid, digest, kind) in found.items()
+    }
+
+
+def test_a_node_mirrors_reference_records_and_its_chosen_countries(central: Instance, node: Instance) -> None:
+    report = json.loads(_openbch(node.env, "sync", "pull").stdout)
+    expected = _expected(central)
+    assert _node_state(node) == expected
+    # reference records and Canada's; not the United States' or the EU's decisions
+    assert report["published"] == len(expected) and report["skipped"] > 0
+    assert {uid.split("-")[2] for uid, _d, _s in expected.values()} == {"SCBD", "CA"}
+    status = _status(node)
+    assert status["role"] == "node" and status["lag_seq"] == 0 and status["last_error"] is None
+    # the copies are searchable on the node like its own records
+    found = _openbch(
+        node.env,
+        "manage",
+        "shell",
+        "-c",
+        "from openbch.search.service import search; print(search({'q': ['MON-ØØ81Ø-6']}, 'en')['total'])",
+    )
+    assert int(found.stdout.strip().splitlines()[-1]) >= 1
+
+
+def test_an_interrupted_pull_resumes_and_a_replayed_page_changes_nothing(central: Instance, node: Instance) -> None:
+    first = json.loads(_openbch(node.env, "sync", "pull", "--limit", "100", "--pages", "3").stdout)
+    assert first["pages"] == 3 and _status(node)["last_seq"] == first["last_seq"] > 0
+    json.loads(_openbch(node.env, "sync", "pull", "--limit", "500").stdout)
+    state, seqs = _node_state(node), _node_feed_seqs(node)
+    assert state == _expected(central)
+    # replay everything from the start: nothing is written twice
+    with sqlite3.connect(node.data_dir / "openbch.sqlite3") as db:
+        db.execute("UPDATE federation_peer SET last_seq = 0")
+    replay = json.loads(_openbch(node.env, "sync", "pull", "--limit", "700").stdout)
+    assert replay["published"] == 0 and replay["unchanged"] == len(state)
+    assert _node_state(node) == state and _node_feed_seqs(node) == seqs
+
+
+def test_a_new_revision_and_a_withdrawal_at_central_reach_the_node(central: Instance, node: Instance) -> None:
+    _openbch(node.env, "sync", "pull")
+    change = (
+        "from openbch.core.actors import SYSTEM; from openbch.records.models import Record, Revision; "
+        "from openbch.records.services import RecordInput, publish_records; "
+        "from openbch.records.workflow import withdraw; "
+        "d = Record.objects.filter(type='DEC', owner='CA').order_by('number')[0]; "
+        "body = dict(Revision.objects.get(record=d, revision=d.revision).body); "
+        "body['title'] = {'en': 'Amended at central for the federation test'}; "
+        "publish_records(SYSTEM, [RecordInput('DEC', 'CA', body, identifier=d.identifier)]); "
+        "o = Record.objects.filter(type='ORGA').order_by('-number')[0]; "
+        "withdraw(SYSTEM, identifier=o.identifier, reason='withdrawn at central'); print(d.identifier, o.identifier)"
+    )
+    decision, organism = _openbch(central.env, "manage", "shell", "-c", change).stdout.split()[-2:]
+    report = json.loads(_openbch(node.env, "sync", "pull").stdout)
+    assert (report["published"], report["withdrawn"]) == (1, 1)
+    state = _node_state(node)
+    assert state == _expected(central)
+    assert state[decision][0].endswith("-2") and state[organism][2] == "withdrawn"
+
+
+def test_kill_9_during_pull_loses_nothing(central: Instance, node: Instance) -> None:
+    rng = random.Random(20261203)
+    interrupted = 0
+    for _ in range(6):
+        process = subprocess.Popen(
+            [str(OPENBCH), "sync", "pull", "--limit", "40"],
+            env=node.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(1.0, 2.5))  # the CLI needs about a second to start
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        status = _status(node)
+        interrupted += status.get("last_seq", 0) > 0 and status.get("lag_seq", 0) > 0
+    assert interrupted, "no kill landed during a pull: the test proved nothing"
+    _openbch(node.env, "sync", "pull")
+    assert _node_state(node) == _expected(central)
+    seqs = _node_feed_seqs(node)
+    assert seqs == list(range(1, len(seqs) + 1)), "a gap in the node's change log"
+    assert _status(node)["lag_seq"] == 0
+    verify = _openbch(node.env, "audit", "verify", check=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
