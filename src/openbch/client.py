@@ -56,8 +56,8 @@ class OpenBCHClient:
     def close(self) -> None:
         self._http.close()
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = self._http.get(path, params={k: v for k, v in (params or {}).items() if v is not None})
+    @staticmethod
+    def _answer(response: httpx.Response) -> Any:
         if response.status_code >= 400:
             try:
                 problem = response.json()
@@ -65,6 +65,17 @@ class OpenBCHClient:
                 problem = {"detail": response.text[:500]}
             raise ApiError(response.status_code, problem)
         return response.json()
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._answer(self._http.get(path, params={k: v for k, v in (params or {}).items() if v is not None}))
+
+    def _post(self, path: str, payload: Any) -> Any:
+        return self._answer(self._http.post(path, json=payload))
+
+    def push_changes(self, page: dict[str, Any]) -> dict[str, Any]:
+        """A national node's own changes (a change-feed page with records) to central; its answer."""
+        result: dict[str, Any] = self._post("/api/v1/federation/changes", page)
+        return result
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from openbch.api.changes import router as changes
 from openbch.api.errors import install_error_handlers
 from openbch.api.records import router as records
 from openbch.api.routes_accounts import mount as mount_accounts
+from openbch.api.routes_federation import mount as mount_federation
 from openbch.api.routes_interop import mount as mount_interop
 from openbch.api.routes_search import mount as mount_search
 from openbch.api.v1 import router as v1
@@ -55,3 +56,4 @@ api.add_router("/v1", workflow)
 mount_search(api)
 mount_accounts(api)
 mount_interop(api)
+mount_federation(api)

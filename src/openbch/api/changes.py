@@ -8,8 +8,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from openbch.api.schemas import Problem
+from openbch.federation.feed import change_out
 from openbch.records.changelog import events_after, last_seq
-from openbch.records.queries import PublishedRecord, revisions_of
+from openbch.records.queries import revisions_of
 
 __all__ = ["router"]
 
@@ -47,14 +48,6 @@ class ChangesParams(Schema):
     )
 
 
-def _record(found: PublishedRecord | None) -> dict[str, Any]:
-    if found is None:
-        return {"record": None}
-    # what a mirror keeps besides the envelope: who published the revision, and on which instance
-    origin = {"published_by": found.revision.published_by, "instance": found.record.instance}
-    return {"record": {**found.envelope(), **origin, "body": found.body}}
-
-
 @router.get("/changes", response={200: ChangesOut, 400: Problem, 429: Problem}, summary="The change feed")
 def changes(request: HttpRequest, params: Query[ChangesParams]) -> dict[str, Any]:
     """Events after ``after`` in sequence order. Store the ``seq`` of the last event you processed and
@@ -68,19 +61,7 @@ def changes(request: HttpRequest, params: Query[ChangesParams]) -> dict[str, Any
     extra = f"&include={params.include}" if params.include else ""
     return {
         "changes": [
-            {
-                "seq": e.seq,
-                "at": e.at.isoformat(),
-                "kind": e.kind,
-                "uid": e.uid,
-                "identifier": e.record.identifier,
-                "type": e.type,
-                "owner": e.owner,
-                "revision": e.revision,
-                "href": f"/api/v1/records/{e.uid}",
-                **(_record(found.get((e.record_id, e.revision))) if params.include else {}),
-            }
-            for e in events
+            change_out(e, found.get((e.record_id, e.revision)), with_record=bool(params.include)) for e in events
         ],
         "last_seq": head,
         "next": f"/api/v1/changes?after={last}&limit={params.limit}{extra}" if last < head else None,

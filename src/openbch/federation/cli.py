@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +26,6 @@ DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", envvar="OPENBCH_DATA_DIR", help="Data folder (database, index, secret key)."),
 ]
-_COUNTRY = re.compile(r"^[A-Z]{2}$|^EU$")
 
 
 def _setup(data_dir: Path | None) -> None:
@@ -60,25 +58,22 @@ def node_init(
     data_dir: DataDir = None,
 ) -> None:
     """Make this instance a national node of COUNTRY that mirrors CENTRAL."""
-    code = country.strip().upper()
-    chosen = sorted({c.strip().upper() for c in countries.split(",") if c.strip()})
-    for value, name in [(code, "--country"), *((c, "--countries") for c in chosen)]:
-        if not _COUNTRY.match(value):
-            _fail(f"{name}: {value!r} is not an ISO 3166-1 alpha-2 code (or EU)")
-    if not re.match(r"^https?://[^\s/]+", central.strip()):
-        _fail(f"--central: {central!r} is not an http(s) URL")
     _setup(data_dir)
-    from django.db import transaction
-    from django.utils import timezone
+    from openbch.core.actors import SYSTEM
+    from openbch.core.errors import OpenBCHError
+    from openbch.federation.node import init_node
 
-    from openbch.federation.models import Node
+    try:
+        node = init_node(SYSTEM, country=country, central_url=central, countries=_split(countries))
+    except OpenBCHError as exc:
+        for issue in exc.issues:
+            console.print(f"{issue.path}: {issue.message}", highlight=False, markup=False)
+        _fail(exc.message)
+    _print_json({"country": node.country, "central": node.central_url, "countries": node.countries or "all"})
 
-    with transaction.atomic():
-        Node.objects.all().delete()
-        Node.objects.create(
-            country=code, central_url=central.strip().rstrip("/"), countries=chosen, created_at=timezone.now()
-        )
-    _print_json({"country": code, "central": central.strip().rstrip("/"), "countries": chosen or "all"})
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 @sync_app.command("pull")
@@ -114,11 +109,54 @@ def sync_pull(
     _print_json(report.__dict__)
 
 
+@sync_app.command("push")
+def sync_push(
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file holding central's API token for this country's publishing authority "
+            "(default: the environment variable OPENBCH_CENTRAL_TOKEN)."
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=5000, help="Changes per page.")] = 500,
+    data_dir: DataDir = None,
+) -> None:
+    """Send this node's own publications and withdrawals to central, after the last it accepted."""
+    token = (
+        token_file.read_text(encoding="utf-8").strip() if token_file else os.environ.get("OPENBCH_CENTRAL_TOKEN", "")
+    )
+    if not token:
+        _fail("no token: pass --token-file or set OPENBCH_CENTRAL_TOKEN (an API token of central with write scope)")
+    _setup(data_dir)
+    from openbch.client import ApiError
+    from openbch.core.actors import SYSTEM
+    from openbch.core.errors import OpenBCHError
+    from openbch.federation.models import Node
+    from openbch.federation.push import http_poster, push
+
+    node = Node.objects.first()
+    if node is None:
+        _fail("this instance is not a national node: run 'openbch node init' first")
+    assert node is not None
+    try:
+        report = push(SYSTEM, post=http_poster(node.central_url, token), limit=limit)
+    except ApiError as exc:
+        for error in exc.problem.get("errors", [])[:20]:
+            console.print(f"{error.get('path')}: {error.get('message')}", highlight=False, markup=False)
+        _fail(f"central refused the push: {exc}")
+    except OpenBCHError as exc:
+        _fail(exc.message)
+    except Exception as exc:  # the network: say what, not a traceback
+        _fail(f"push failed: {type(exc).__name__}: {exc}")
+    _print_json(report.__dict__)
+
+
 @sync_app.command("status")
 def sync_status(data_dir: DataDir = None) -> None:
     """Where the mirror stands: last seq applied, lag, last success and last failure (JSON)."""
     _setup(data_dir)
     from openbch.federation.models import Node, Peer
+    from openbch.federation.push import pending
 
     node = Node.objects.first()
     status: dict[str, Any] = {"role": "node" if node else "central"}
@@ -133,5 +171,7 @@ def sync_status(data_dir: DataDir = None) -> None:
                 "last_success_at": peer.last_success_at.isoformat() if peer.last_success_at else None,
                 "last_attempt_at": peer.last_attempt_at.isoformat() if peer.last_attempt_at else None,
                 "last_error": peer.last_error or None,
+                "pushed_seq": peer.pushed_seq,
+                "pending_pushes": pending(node, peer),
             }
     _print_json(status)

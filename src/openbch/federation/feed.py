@@ -1,4 +1,7 @@
-"""Reading a page of another instance's change feed (``/api/v1/changes?include=record``).
+"""The change feed's pages with records (``/api/v1/changes?include=record``): written and read here.
+
+:func:`change_out` writes one change as the feed serves it (and as a node pushes its own);
+:func:`read_page` reads a page.
 
 A page comes over a network we do not trust to be whole or honest: every field a copy needs is
 checked here and a bad page is refused as a whole, with each problem named by its place in the
@@ -16,12 +19,34 @@ from typing import Any
 from openbch.core.errors import BadRequestError, Issue
 from openbch.identifiers.record_uid import parse_record_uid
 from openbch.records.copies import CopiedChange
+from openbch.records.models import ChangeEvent
 from openbch.records.publishing import Origin
+from openbch.records.queries import PublishedRecord
 
-__all__ = ["FeedPage", "read_page"]
+__all__ = ["FeedPage", "change_out", "read_page"]
 
 #: the kinds a mirror applies; others (``confirmed``) only move the cursor
 APPLIED_KINDS = ("published", "withdrawn")
+
+
+def change_out(event: ChangeEvent, found: PublishedRecord | None, *, with_record: bool) -> dict[str, Any]:
+    """One change as the feed serves it; ``with_record``: with the revision it names (or None)."""
+    change: dict[str, Any] = {
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "kind": event.kind,
+        "uid": event.uid,
+        "identifier": event.record.identifier,
+        "type": event.type,
+        "owner": event.owner,
+        "revision": event.revision,
+        "href": f"/api/v1/records/{event.uid}",
+    }
+    if with_record:
+        # what a mirror keeps besides the envelope: who published the revision, and on which instance
+        origin = {"published_by": found.revision.published_by, "instance": found.record.instance} if found else {}
+        change["record"] = {**found.envelope(), **origin, "body": found.body} if found else None
+    return change
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Two real instances on 127.0.0.1: a central clearing-house served by ``openbch serve`` and a national
-node driven through its CLI, each with its own database (central on PostgreSQL in the suite's
+node (Colombia, mirroring Canada's records too) driven through its CLI, each with its own database (central on PostgreSQL in the suite's
 PostgreSQL run, on SQLite otherwise; the node on SQLite). The node's state is read from its own
 database file; central's through its public API.
 """
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from openbch.client import OpenBCHClient
+from openbch.federation.numbers import BLOCK_SIZE, block_start
 from tests.web.conftest import _free_port, _wait_until_up
 
 OPENBCH = Path(sys.executable).with_name("openbch")
@@ -34,6 +35,8 @@ class Instance:
     url: str
     data_dir: Path
     env: dict[str, str]
+    #: central: an API token of Colombia's publishing authority (the node's credentials)
+    token: str = ""
 
 
 def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
@@ -80,6 +83,10 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
     _openbch(env, "migrate")
     files = json.loads((DEMO / "manifest.json").read_text())["files"]
     _openbch(env, "load", *(str(DEMO / f) for f in files))
+    subprocess.run([str(OPENBCH), "user", "create", "co-node", "--email", "node@co.example"], input="long enough pw 1\n",
+                   env=env, check=True, capture_output=True, text=True, timeout=120)  # fmt: skip
+    _openbch(env, "user", "grant", "co-node", "national-publishing-authority", "--country", "CO")
+    token = _openbch(env, "token", "create", "co-node", "--name", "node", "--scopes", "read,write").stdout.strip()
     port = _free_port()
     process = subprocess.Popen(
         [str(OPENBCH), "serve", "--port", str(port)],
@@ -90,7 +97,7 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", process)
-        yield Instance(f"http://127.0.0.1:{port}", data_dir, env)
+        yield Instance(f"http://127.0.0.1:{port}", data_dir, env, token.splitlines()[-1])
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -100,6 +107,7 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
 def node(tmp_path: Path, central: Instance) -> Instance:
     env = _env(tmp_path)
     env["OPENBCH_INSTANCE_ID"] = "node-co"
+    env["OPENBCH_CENTRAL_TOKEN"] = central.token
     _openbch(env, "node", "init", "--country", "CO", "--central", central.url, "--countries", "CA")
     return Instance("", tmp_path, env)
 
@@ -110,7 +118,7 @@ def _node_state(node: Instance) -> dict[str, tuple[str, str, str]]:
             "SELECT r.identifier, r.type, r.owner, r.number, r.revision, v.content_hash, r.state, r.instance "
             "FROM records_record r JOIN records_revision v ON v.record_id = r.id AND v.revision = r.revision"
         ).fetchall()
-    assert {row[7] for row in rows} <= {"central-test"}, "a copy lost its origin instance"
+    assert {row[7] for row in rows if row[2] != "CO"} <= {"central-test"}, "a copy lost its origin instance"
     return {i: (f"BCH-{t}-{o}-{n}-{rev}", digest, state) for i, t, o, n, rev, digest, state, _inst in rows}
 
 
@@ -217,3 +225,119 @@ def test_kill_9_during_pull_loses_nothing(central: Instance, node: Instance) -> 
     assert _status(node)["lag_seq"] == 0
     verify = _openbch(node.env, "audit", "verify", check=False)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+COLOMBIA = {
+    "key": "cna/co/minambiente",
+    "type": "CNA",
+    "owner": "CO",
+    "body": {
+        "name": {"es": "Ministerio de Ambiente y Desarrollo Sostenible", "en": "Ministry of Environment"},
+        "acronym": "MADS",
+        "country": {"identifier": "co"},
+        "government": {"identifier": "co"},
+        "city": {"es": "Bogotá"},
+        "functions": [{"identifier": "intentional-introduction"}],
+        "cpbOrganismTypes": [{"identifier": "plants"}],
+        "responsibilities": {"es": "Autoridad para el movimiento transfronterizo de OVM con fines ambientales."},
+    },
+}
+
+
+def _publish_on_node(node: Instance) -> dict[str, Any]:
+    load = node.data_dir / "colombia.jsonl"
+    load.write_text(json.dumps(COLOMBIA, ensure_ascii=False) + "\n", encoding="utf-8")
+    _openbch(node.env, "load", str(load))
+    with sqlite3.connect(node.data_dir / "openbch.sqlite3") as db:
+        identifier, number, revision = db.execute(
+            "SELECT identifier, number, revision FROM records_record WHERE owner = 'CO'"
+        ).fetchone()
+        digest = db.execute(
+            "SELECT content_hash FROM records_revision v JOIN records_record r ON r.id = v.record_id "
+            "WHERE r.identifier = ? AND v.revision = ?",
+            (identifier, revision),
+        ).fetchone()[0]
+    return {"identifier": identifier, "uid": f"BCH-CNA-CO-{number}-{revision}", "hash": digest, "number": number}
+
+
+def test_a_record_published_on_the_node_reaches_central_with_its_uid(central: Instance, node: Instance) -> None:
+    _openbch(node.env, "sync", "pull")
+    mine = _publish_on_node(node)
+    # numbered in Colombia's block: never a number central (or another node) mints
+    assert block_start("CO") <= mine["number"] < block_start("CO") + BLOCK_SIZE
+    assert _status(node)["pending_pushes"] == 1
+    report = json.loads(_openbch(node.env, "sync", "push").stdout)
+    assert (report["published"], report["unchanged"]) == (1, 0)
+    with OpenBCHClient(central.url) as client:
+        at_central = client.get(mine["uid"])
+    assert at_central["content_hash"] == mine["hash"] and at_central["identifier"] == mine["identifier"]
+    assert _status(node)["pending_pushes"] == 0
+    # nothing left to push; a push repeated from the start stores nothing twice
+    assert json.loads(_openbch(node.env, "sync", "push").stdout)["pages"] == 0
+    with sqlite3.connect(node.data_dir / "openbch.sqlite3") as db:
+        db.execute("UPDATE federation_peer SET pushed_seq = 0")
+    again = json.loads(_openbch(node.env, "sync", "push").stdout)
+    assert (again["published"], again["unchanged"]) == (0, 1)
+    # a withdrawal on the node reaches central too
+    _openbch(
+        node.env,
+        "manage",
+        "shell",
+        "-c",
+        "from openbch.core.actors import SYSTEM; from openbch.records.workflow import withdraw; "
+        f"withdraw(SYSTEM, identifier='{mine['identifier']}', reason='superseded')",
+    )
+    assert json.loads(_openbch(node.env, "sync", "push").stdout)["withdrawn"] == 1
+    with OpenBCHClient(central.url) as client:
+        assert client.get(mine["uid"])["state"] == "withdrawn"
+
+
+def _pushed_page(central: Instance, country: str, **changes: Any) -> dict[str, Any]:
+    """A push of one change: a real Canadian record of central's feed, or a new Colombian authority."""
+    if country == "CA":
+        with OpenBCHClient(central.url) as client:
+            change = next(c for c in client.iter_changes(limit=500, records=True) if c["owner"] == "CA")
+    else:
+        from openbch.records.hashing import content_hash
+
+        uid = "BCH-CNA-CO-1066000999-1"
+        body = COLOMBIA["body"]
+        record = {"uid": uid, "identifier": "6F9D1C1E-2B0A-4C8B-9D55-0C1A2B3C4D5E", "revision": 1, "body": body,
+                  "content_hash": content_hash(body), "published_at": "2026-01-05T10:00:00+00:00",
+                  "published_by": "co-node", "instance": "node-co"}  # fmt: skip
+        change = {"seq": 7, "kind": "published", "uid": uid, "owner": "CO", "record": record}
+    change["record"]["instance"] = "node-co"
+    for path, value in changes.items():
+        target = change
+        *parents, leaf = path.split(".")
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
+    return {"changes": [change], "last_seq": change["seq"]}
+
+
+@pytest.mark.parametrize(
+    ("country", "changes", "status", "path"),
+    [
+        ("CA", {}, 403, None),  # Canada's record, pushed with Colombia's credentials
+        ("CO", {"record.body": {**COLOMBIA["body"], "acronym": "FORGED"}}, 422, "changes[0]/content_hash"),
+        ("CO", {"record.uid": "BCH-CNA-CO-1066000999-2", "record.revision": 2}, 422, "changes[0]/revision"),
+        ("CO", {"record.instance": "central-test"}, 422, "changes[0].record.instance"),
+    ],
+    ids=["another country", "altered body", "revision gap", "forged origin"],
+)  # fmt: skip
+def test_central_refuses_a_bad_push_by_name_and_writes_nothing(
+    central: Instance, country: str, changes: dict[str, Any], status: int, path: str | None
+) -> None:
+    from openbch.client import ApiError
+
+    page = _pushed_page(central, country, **changes)
+    with OpenBCHClient(central.url) as client:
+        before = client.changes(after=0, limit=1)["last_seq"]
+    with OpenBCHClient(central.url, token=central.token) as client, pytest.raises(ApiError) as refused:
+        client.push_changes(page)
+    assert refused.value.status == status, refused.value.problem
+    if path:
+        assert path in {e["path"] for e in refused.value.problem["errors"]}, refused.value.problem
+    with OpenBCHClient(central.url) as client:
+        assert client.changes(after=0, limit=1)["last_seq"] == before

@@ -1,0 +1,42 @@
+"""Record numbers a national node mints, so that they never collide with central's or another node's.
+
+A record's number is part of its UID (``BCH-DEC-CO-{number}-1``) and is unique on every instance,
+so a node and central must not mint the same one. Central mints from 1 upward (the real BCH holds
+tens of thousands of records). A node mints from its country's block: one million numbers per
+country, from 1,000,000,000 + 1,000,000 × (the country code read as a base-26 number), which stays
+inside the database's 32-bit positive integer for every two-letter code. No coordination with
+central is needed, which matters for a node that has never been online.
+"""
+
+from __future__ import annotations
+
+from openbch.records.models import NumberCounter
+
+__all__ = ["BLOCK_SIZE", "block_start", "start_numbering_in_block"]
+
+BLOCK_BASE = 1_000_000_000
+BLOCK_SIZE = 1_000_000
+
+
+def block_start(country: str) -> int:
+    """The first number of ``country``'s block (``CO`` → 1,066,000,000)."""
+    code = country.upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise ValueError(f"not a two-letter country code: {country!r}")
+    index = (ord(code[0]) - ord("A")) * 26 + (ord(code[1]) - ord("A"))
+    return BLOCK_BASE + index * BLOCK_SIZE
+
+
+def start_numbering_in_block(country: str) -> int:
+    """Move this instance's next number into ``country``'s block (never backwards); returns it.
+
+    The caller holds the write lock.
+    """
+    start = block_start(country)
+    counter, _ = NumberCounter.objects.select_for_update().get_or_create(pk=1, defaults={"next_number": start})
+    if not start <= counter.next_number < start + BLOCK_SIZE:
+        if counter.next_number >= start + BLOCK_SIZE:
+            raise ValueError(f"this instance has minted numbers beyond {country}'s block: it cannot become its node")
+        counter.next_number = start
+        counter.save(update_fields=["next_number"])
+    return counter.next_number
