@@ -18,8 +18,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from openbch.federation.cli import bundle_app, keys_app, node_app, sync_app
 from openbch.interop.bch_cli import bch_app
-from openbch.federation.cli import node_app, sync_app
 from openbch.interop.cli import harvest_app, reconcile_command
 
 app = typer.Typer(help="openbch: an open-source Biosafety Clearing-House.", no_args_is_help=True, add_completion=False)
@@ -39,6 +39,8 @@ app.add_typer(harvest_app, name="harvest")
 app.add_typer(bch_app, name="bch")
 app.add_typer(node_app, name="node")
 app.add_typer(sync_app, name="sync")
+app.add_typer(keys_app, name="keys")
+app.add_typer(bundle_app, name="bundle")
 app.command("reconcile")(reconcile_command)
 console = Console(stderr=True)
 out = Console()

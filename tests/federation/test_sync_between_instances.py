@@ -341,3 +341,27 @@ def test_central_refuses_a_bad_push_by_name_and_writes_nothing(
         assert path in {e["path"] for e in refused.value.problem["errors"]}, refused.value.problem
     with OpenBCHClient(central.url) as client:
         assert client.changes(after=0, limit=1)["last_seq"] == before
+
+
+def test_bundles_carried_both_ways_reach_the_state_online_sync_reaches(central: Instance, node: Instance) -> None:
+    own = json.loads(_openbch(central.env, "keys", "generate").stdout)
+    theirs = json.loads(_openbch(node.env, "keys", "generate").stdout)
+    _openbch(node.env, "keys", "trust", "--instance", own["instance"], "--public-key", own["public_key"])
+    _openbch(
+        central.env, "keys", "trust", "--instance", "node-co", "--public-key", theirs["public_key"], "--country", "CO"
+    )
+    # central → node, on a USB stick
+    stick = node.data_dir / "from-central.bundle"
+    _openbch(central.env, "bundle", "export", "--after", "0", "--output", str(stick))
+    report = json.loads(_openbch(node.env, "bundle", "import", str(stick)).stdout)
+    assert report["published"] > 0 and _node_state(node) == _expected(central)
+    replayed = _openbch(node.env, "bundle", "import", str(stick), check=False)
+    assert replayed.returncode == 1 and "replayed or older" in replayed.stderr
+    # node → central
+    mine = _publish_on_node(node)
+    back = node.data_dir / "to-central.bundle"
+    _openbch(node.env, "bundle", "export", "--output", str(back))
+    answer = json.loads(_openbch(central.env, "bundle", "import", str(back)).stdout)
+    assert answer["published"] == 1
+    with OpenBCHClient(central.url) as client:
+        assert client.get(mine["uid"])["content_hash"] == mine["hash"]

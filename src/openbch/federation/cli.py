@@ -15,10 +15,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-__all__ = ["node_app", "sync_app"]
+__all__ = ["bundle_app", "keys_app", "node_app", "sync_app"]
 
 node_app = typer.Typer(help="This instance as a country's national node.", no_args_is_help=True)
 sync_app = typer.Typer(help="Mirror the central clearing-house (national nodes).", no_args_is_help=True)
+keys_app = typer.Typer(help="Ed25519 keys that sign offline bundles.", no_args_is_help=True)
+bundle_app = typer.Typer(help="Offline synchronisation: signed bundle files.", no_args_is_help=True)
 console = Console(stderr=True)
 out = Console()
 
@@ -175,3 +177,91 @@ def sync_status(data_dir: DataDir = None) -> None:
                 "pending_pushes": pending(node, peer),
             }
     _print_json(status)
+
+
+def _service(call: Any) -> Any:
+    """Run a service call; a refusal is printed with its issues, not as a traceback."""
+    from openbch.core.errors import OpenBCHError
+
+    try:
+        return call()
+    except OpenBCHError as exc:
+        for issue in exc.issues[:20]:
+            console.print(f"{issue.path}: {issue.message}", highlight=False, markup=False)
+        _fail(exc.message)
+
+
+@keys_app.command("generate")
+def keys_generate(data_dir: DataDir = None) -> None:
+    """A new signing key for this instance (the previous one is retired: rotation). Prints its public half."""
+    _setup(data_dir)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.keys import generate_key
+
+    _print_json(_service(lambda: generate_key(SYSTEM)).__dict__)
+
+
+@keys_app.command("show")
+def keys_show(data_dir: DataDir = None) -> None:
+    """This instance's current signing key (public half), and the keys of others registered here."""
+    _setup(data_dir)
+    from openbch.federation.keys import signing_key
+    from openbch.federation.models import TrustedKey
+
+    own = _service(signing_key)[0].__dict__
+    trusted = [
+        {"instance": k.instance, "key_id": k.key_id, "country": k.country, "revoked": k.revoked_at is not None}
+        for k in TrustedKey.objects.order_by("registered_at")
+    ]
+    _print_json({"own": own, "trusted": trusted})
+
+
+@keys_app.command("trust")
+def keys_trust(
+    instance: Annotated[str, typer.Option(help="The other instance's id (its OPENBCH_INSTANCE_ID).")],
+    public_key: Annotated[str, typer.Option(help="Its public key (base64), as 'keys show' prints it there.")],
+    country: Annotated[str, typer.Option(help="At central: the node's country. At a node: leave empty.")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Register another instance's public key: bundles it signs are then accepted here."""
+    _setup(data_dir)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.keys import trust_key
+
+    key = _service(lambda: trust_key(SYSTEM, instance=instance, public_key=public_key, country=country))
+    _print_json({"instance": key.instance, "key_id": key.key_id, "country": key.country})
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id.")], data_dir: DataDir = None) -> None:
+    """Refuse, from now on, bundles signed with another instance's key."""
+    _setup(data_dir)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.keys import revoke_key
+
+    key = _service(lambda: revoke_key(SYSTEM, key_id))
+    _print_json({"key_id": key.key_id, "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None})
+
+
+@bundle_app.command("export")
+def bundle_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The bundle file to write.")],
+    after: Annotated[int, typer.Option(min=0, help="Changes after this seq of this instance's change log.")] = 0,
+    data_dir: DataDir = None,
+) -> None:
+    """Write a signed bundle: on central every change after SEQ, on a node its own."""
+    _setup(data_dir)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.bundles import export_bundle
+
+    _print_json(_service(lambda: export_bundle(SYSTEM, after=after, destination=output)).__dict__)
+
+
+@bundle_app.command("import")
+def bundle_import(file: Annotated[Path, typer.Argument(help="A bundle file.")], data_dir: DataDir = None) -> None:
+    """Verify a bundle's signature and apply it with the rules of online synchronisation."""
+    _setup(data_dir)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.bundles import import_bundle
+
+    _print_json(_service(lambda: import_bundle(SYSTEM, file)).__dict__)

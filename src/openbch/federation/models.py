@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["Node", "Peer"]
+__all__ = ["Node", "Peer", "SigningKey", "TrustedKey"]
 
 
 class Node(models.Model):
@@ -41,3 +41,33 @@ class Peer(models.Model):
     last_attempt_at = models.DateTimeField(null=True)
     last_success_at = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True, default="")
+
+
+class SigningKey(models.Model):
+    """This instance's Ed25519 keys for signing bundles: the newest unretired one signs.
+
+    Only the public half is here; the private half is a file in the data folder (``keys/``), so a
+    database dump or replica never carries it.
+    """
+
+    key_id = models.CharField(max_length=32, unique=True)
+    public_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True)
+
+
+class TrustedKey(models.Model):
+    """Another instance's public key, registered here, that bundles are verified against.
+
+    At central, a node's key is bound to the node's country: a bundle it signs may carry that
+    country's records only. At a node, central's key has no country.
+    """
+
+    instance = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, unique=True)
+    public_key = models.CharField(max_length=64)
+    country = models.CharField(max_length=4, blank=True, default="")
+    registered_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True)
+    #: the last seq of the sender's change log applied here from its bundles (older ones are refused)
+    received_seq = models.BigIntegerField(default=0)

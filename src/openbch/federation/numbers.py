@@ -6,13 +6,19 @@ tens of thousands of records). A node mints from its country's block: one millio
 country, from 1,000,000,000 + 1,000,000 × (the country code read as a base-26 number), which stays
 inside the database's 32-bit positive integer for every two-letter code. No coordination with
 central is needed, which matters for a node that has never been online.
+
+A copy can carry a number of this instance's own block: a node set up again from scratch gets its
+earlier records back from central. :func:`keep_ahead_of` then moves the counter past them, so the
+node never mints a number it already holds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from openbch.records.models import NumberCounter
 
-__all__ = ["BLOCK_SIZE", "block_start", "start_numbering_in_block"]
+__all__ = ["BLOCK_SIZE", "block_start", "keep_ahead_of", "start_numbering_in_block"]
 
 BLOCK_BASE = 1_000_000_000
 BLOCK_SIZE = 1_000_000
@@ -40,3 +46,21 @@ def start_numbering_in_block(country: str) -> int:
         counter.next_number = start
         counter.save(update_fields=["next_number"])
     return counter.next_number
+
+
+def _block(number: int) -> int:
+    """-1 for central's numbers, else the index of the country block the number is in."""
+    return -1 if number < BLOCK_BASE else (number - BLOCK_BASE) // BLOCK_SIZE
+
+
+def keep_ahead_of(numbers: Iterable[int]) -> None:
+    """Move the next number past every one of ``numbers`` in the block it mints from.
+
+    The caller holds the write lock.
+    """
+    counter, _ = NumberCounter.objects.select_for_update().get_or_create(pk=1, defaults={"next_number": 1})
+    mine = _block(counter.next_number)
+    top = max((n for n in numbers if _block(n) == mine), default=0)
+    if top >= counter.next_number:
+        counter.next_number = top + 1
+        counter.save(update_fields=["next_number"])

@@ -27,15 +27,16 @@ from django.utils import timezone
 
 from openbch.core.actors import Actor
 from openbch.core.errors import ConflictError, OpenBCHError, PermissionDeniedError
-from openbch.federation.feed import read_page
+from openbch.federation.feed import FeedPage, read_page
 from openbch.federation.models import Node, Peer
+from openbch.federation.numbers import keep_ahead_of
 from openbch.records.audit import AuditEvent, append_audit
-from openbch.records.copies import CopiedChange, store_copies
+from openbch.records.copies import CopiedChange, CopyReport, store_copies
 from openbch.records.locking import acquire_write_lock
 from openbch.records.models import Record
 from openbch.recordtypes import get_record_type
 
-__all__ = ["Fetch", "PullReport", "http_fetcher", "pull"]
+__all__ = ["Applied", "Fetch", "PullReport", "apply_central_page", "failed", "http_fetcher", "node_for_sync", "pull"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,16 @@ class PullReport:
     last_seq: int = 0
     head_seq: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+
+    def add(self, page: FeedPage, applied: Applied) -> None:
+        self.last_seq, self.head_seq = page.last_seq, max(page.head_seq, self.head_seq)
+        self.skipped += applied.skipped
+        if applied.stored is not None:
+            self.published += applied.stored.published
+            self.withdrawn += applied.stored.withdrawn
+            self.unchanged += applied.stored.unchanged
+            for record in applied.stored.records:
+                self.by_type[record.type] = self.by_type.get(record.type, 0) + 1
 
 
 def http_fetcher(base_url: str, *, timeout: float = 60.0) -> Fetch:
@@ -77,6 +88,42 @@ def _wanted(node: Node, changes: list[CopiedChange]) -> list[CopiedChange]:
     ]
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What applying one page of central's changes did."""
+
+    stored: CopyReport | None
+    #: changes outside what the node mirrors, or of its own records it holds
+    skipped: int
+
+
+def apply_central_page(
+    actor: Actor, node: Node, peer_pk: int, page: FeedPage, *, after: int, how: str
+) -> Applied | None:
+    """Store a page of central's changes that follows seq ``after`` and move the cursor, in one
+    transaction; None when another process committed that page meanwhile. ``how``: ``pulled``
+    (online) or ``bundle`` (from a file), for the audit log."""
+    with transaction.atomic():
+        acquire_write_lock()
+        peer = Peer.objects.select_for_update().get(pk=peer_pk)
+        if peer.last_seq != after:
+            return None
+        wanted = _wanted(node, page.changes)
+        stored = store_copies(actor, wanted) if wanted else None
+        if stored:
+            keep_ahead_of(r.number for r in stored.records if r.number is not None)
+        peer.last_seq, peer.head_seq = page.last_seq, max(page.head_seq, peer.head_seq)
+        peer.applied += len(wanted)
+        peer.last_success_at = timezone.now()
+        peer.last_error = ""
+        peer.save()
+        if stored and (stored.published or stored.withdrawn):
+            details = {"from": node.central_url, "after": after, "to": page.last_seq}
+            counts = {"published": stored.published, "withdrawn": stored.withdrawn}
+            append_audit(actor, [AuditEvent(f"sync.{how}", details={**details, **counts})], at=timezone.now())
+    return Applied(stored, len(page.changes) - len(wanted))
+
+
 def pull(
     actor: Actor,
     *,
@@ -86,11 +133,7 @@ def pull(
     progress: Callable[[PullReport], None] | None = None,
 ) -> PullReport:
     """Apply the central feed's pages after the stored cursor until it is exhausted (or ``max_pages``)."""
-    if not actor.is_administrator:
-        raise PermissionDeniedError(f"{actor.name} may not run a pull: it needs the administrator role")
-    node = Node.objects.first()
-    if node is None:
-        raise ConflictError("this instance is not a national node: run 'openbch node init' first")
+    node = node_for_sync(actor)
     peer, _ = Peer.objects.get_or_create(url=node.central_url)
     fetch = fetch or http_fetcher(node.central_url)
     report = PullReport(last_seq=peer.last_seq, head_seq=peer.head_seq)
@@ -99,50 +142,18 @@ def pull(
         Peer.objects.filter(pk=peer.pk).update(last_attempt_at=timezone.now())
         try:
             page = read_page(fetch(after, limit), after=after)
-            with transaction.atomic():
-                acquire_write_lock()
-                peer = Peer.objects.select_for_update().get(pk=peer.pk)
-                if peer.last_seq != after:  # another pull committed this page meanwhile
-                    continue
-                wanted = _wanted(node, page.changes)
-                stored = store_copies(actor, wanted) if wanted else None
-                peer.last_seq, peer.head_seq = page.last_seq, page.head_seq
-                peer.applied += len(wanted)
-                peer.last_success_at = timezone.now()
-                peer.last_error = ""
-                peer.save()
-                if stored and (stored.published or stored.withdrawn):
-                    append_audit(
-                        actor,
-                        [
-                            AuditEvent(
-                                "sync.pulled",
-                                details={
-                                    "from": node.central_url,
-                                    "after": after,
-                                    "to": page.last_seq,
-                                    "published": stored.published,
-                                    "withdrawn": stored.withdrawn,
-                                },
-                            )
-                        ],
-                        at=timezone.now(),
-                    )
+            applied = apply_central_page(actor, node, peer.pk, page, after=after, how="pulled")
         except OpenBCHError as exc:
-            _failed(peer, f"{exc.code}: {exc.message}; " + "; ".join(f"{i.path}: {i.message}" for i in exc.issues[:5]))
+            failed(peer, exc)
             raise
         except Exception as exc:  # the network, the peer: recorded for the sync page, then raised
-            _failed(peer, f"{type(exc).__name__}: {exc}")
+            failed(peer, exc)
             raise
+        peer.refresh_from_db()
+        if applied is None:  # another pull committed this page meanwhile
+            continue
         report.pages += 1
-        report.last_seq, report.head_seq = page.last_seq, page.head_seq
-        report.skipped += len(page.changes) - len(wanted)
-        if stored is not None:
-            report.published += stored.published
-            report.withdrawn += stored.withdrawn
-            report.unchanged += stored.unchanged
-            for record in stored.records:
-                report.by_type[record.type] = report.by_type.get(record.type, 0) + 1
+        report.add(page, applied)
         if progress:
             progress(report)
         if not page.more:
@@ -150,6 +161,21 @@ def pull(
     return report
 
 
-def _failed(peer: Peer, reason: str) -> None:
-    log.warning("pull from %s failed: %s", peer.url, reason)
+def node_for_sync(actor: Actor) -> Node:
+    """This instance's node settings, for an actor who may run synchronisation."""
+    if not actor.is_administrator:
+        raise PermissionDeniedError(f"{actor.name} may not synchronise: it needs the administrator role")
+    node = Node.objects.first()
+    if node is None:
+        raise ConflictError("this instance is not a national node: run 'openbch node init' first")
+    return node
+
+
+def failed(peer: Peer, error: Exception) -> None:
+    """Record why synchronisation with ``peer`` failed, for the status and the sync page."""
+    if isinstance(error, OpenBCHError):
+        reason = f"{error.code}: {error.message}; " + "; ".join(f"{i.path}: {i.message}" for i in error.issues[:5])
+    else:
+        reason = f"{type(error).__name__}: {error}"
+    log.warning("synchronisation with %s failed: %s", peer.url, reason)
     Peer.objects.filter(pk=peer.pk).update(last_error=reason[:4000])

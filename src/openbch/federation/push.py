@@ -24,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from openbch.core.actors import Actor
-from openbch.core.errors import ConflictError, PermissionDeniedError
 from openbch.federation.feed import APPLIED_KINDS, change_out
 from openbch.federation.models import Node, Peer
+from openbch.federation.pull import failed, node_for_sync
 from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.locking import acquire_write_lock
 from openbch.records.models import ChangeEvent
@@ -82,11 +82,7 @@ def pending(node: Node, peer: Peer) -> int:
 
 def push(actor: Actor, *, post: Post, limit: int = 500) -> PushReport:
     """Send the node's own changes after the pushed cursor to central, page by page."""
-    if not actor.is_administrator:
-        raise PermissionDeniedError(f"{actor.name} may not run a push: it needs the administrator role")
-    node = Node.objects.first()
-    if node is None:
-        raise ConflictError("this instance is not a national node: run 'openbch node init' first")
+    node = node_for_sync(actor)
     peer, _ = Peer.objects.get_or_create(url=node.central_url)
     report = PushReport(pushed_seq=peer.pushed_seq)
     while events := _own_events(node, peer.pushed_seq, limit):
@@ -99,9 +95,7 @@ def push(actor: Actor, *, post: Post, limit: int = 500) -> PushReport:
         try:
             answer = post(page)
         except Exception as exc:  # refused by central, or the network: recorded for the sync page, raised
-            reason = f"push refused or failed: {type(exc).__name__}: {exc}"
-            log.warning("push to %s: %s", peer.url, reason)
-            Peer.objects.filter(pk=peer.pk).update(last_error=reason[:4000])
+            failed(peer, exc)
             raise
         with transaction.atomic():
             acquire_write_lock()

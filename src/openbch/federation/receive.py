@@ -18,6 +18,7 @@ from django.utils import timezone
 from openbch.core.actors import Actor
 from openbch.core.errors import Issue, ValidationFailedError
 from openbch.federation.feed import read_page
+from openbch.federation.numbers import keep_ahead_of
 from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.copies import CopyReport, store_copies
 from openbch.records.locking import acquire_write_lock
@@ -38,6 +39,7 @@ def receive_changes(actor: Actor, page: Any) -> CopyReport:
     with transaction.atomic():
         acquire_write_lock()
         report = store_copies(actor, changes)
+        keep_ahead_of(r.number for r in report.records if r.number is not None)
         if report.published or report.withdrawn:
             append_audit(
                 actor,

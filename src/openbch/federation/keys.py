@@ -1,0 +1,190 @@
+"""Ed25519 keys for signing offline bundles (the ``cryptography`` library): generate, rotate, trust, revoke.
+
+This instance's private keys are PEM files in ``<data folder>/keys/`` (mode 0600), one per key; the
+database holds only public halves (:class:`~openbch.federation.models.SigningKey`). Generating a
+key retires the one before (rotation): the newest signs, and the public keys of retired ones stay
+known so the other side can still verify what they signed until it revokes them. Another instance's
+key is registered here by its public half (:class:`~openbch.federation.models.TrustedKey`), bound
+to a country when it is a node's, and can be revoked: bundles it signed are then refused.
+
+A key id is the first 32 hex digits of the SHA-256 of the raw public key, so both sides compute
+the same id from the same key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from openbch.core.actors import Actor
+from openbch.core.errors import BadRequestError, ConflictError, Issue, NotFoundError, PermissionDeniedError
+from openbch.federation.models import SigningKey, TrustedKey
+from openbch.records.audit import AuditEvent, append_audit
+from openbch.records.locking import acquire_write_lock
+from openbch.vocabularies import get_vocabulary
+
+__all__ = [
+    "KeyInfo",
+    "generate_key",
+    "key_id_of",
+    "revoke_key",
+    "sign",
+    "signing_key",
+    "trust_key",
+    "verify",
+]
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    instance: str
+    key_id: str
+    public_key: str
+
+
+def key_id_of(public_raw: bytes) -> str:
+    return hashlib.sha256(public_raw).hexdigest()[:32]
+
+
+def _keys_dir() -> Path:
+    return Path(settings.DATA_DIR) / "keys"
+
+
+def _require_administrator(actor: Actor) -> None:
+    if not actor.is_administrator:
+        raise PermissionDeniedError(f"{actor.name} may not manage keys: it needs the administrator role")
+
+
+def _audit(actor: Actor, action: str, **details: str) -> None:
+    append_audit(actor, [AuditEvent(action, details=dict(details))], at=timezone.now())
+
+
+def generate_key(actor: Actor) -> KeyInfo:
+    """A new signing key for this instance; the previous one is retired (rotation)."""
+    _require_administrator(actor)
+    private = Ed25519PrivateKey.generate()
+    public_raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key_id = key_id_of(public_raw)
+    folder = _keys_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"ed25519-{key_id}.pem"
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
+    now = timezone.now()
+    with transaction.atomic():
+        acquire_write_lock()
+        SigningKey.objects.filter(retired_at__isnull=True).update(retired_at=now)
+        SigningKey.objects.create(key_id=key_id, public_key=base64.b64encode(public_raw).decode(), created_at=now)
+        _audit(actor, "key.generated", key_id=key_id)
+    return KeyInfo(str(settings.INSTANCE_ID), key_id, base64.b64encode(public_raw).decode())
+
+
+def signing_key() -> tuple[KeyInfo, Ed25519PrivateKey]:
+    """The key this instance signs with now (the newest not retired)."""
+    current = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
+    if current is None:
+        raise ConflictError("this instance has no signing key: run 'openbch keys generate'")
+    path = _keys_dir() / f"ed25519-{current.key_id}.pem"
+    try:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError:
+        raise ConflictError(f"the private key file {path} is missing: generate a new key") from None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise ConflictError(f"{path} is not an Ed25519 key")
+    return KeyInfo(str(settings.INSTANCE_ID), current.key_id, current.public_key), private
+
+
+def sign(payload: bytes) -> tuple[str, str]:
+    """(key id, base64 signature) of ``payload`` with this instance's current key."""
+    info, private = signing_key()
+    return info.key_id, base64.b64encode(private.sign(payload)).decode()
+
+
+def _public_raw(text: str, path: str) -> bytes:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise BadRequestError(
+            "not an Ed25519 public key", issues=[Issue(path, "invalid_key", "32 bytes in base64 expected")]
+        )
+    return raw
+
+
+def trust_key(actor: Actor, *, instance: str, public_key: str, country: str = "") -> TrustedKey:
+    """Register another instance's public key; ``country``: the node's country (at central)."""
+    _require_administrator(actor)
+    raw = _public_raw(public_key, "/public_key")
+    code = country.strip().upper()
+    if code and code.lower() not in get_vocabulary("countries").terms:
+        raise BadRequestError("unknown country", issues=[Issue("/country", "unknown_country", f"{country!r}")])
+    if not instance.strip():
+        raise BadRequestError("no instance id", issues=[Issue("/instance", "required", "the sender's instance id")])
+    key_id = key_id_of(raw)
+    with transaction.atomic():
+        acquire_write_lock()
+        if TrustedKey.objects.filter(key_id=key_id).exists():
+            raise ConflictError(f"key {key_id} is registered already")
+        trusted = TrustedKey.objects.create(
+            instance=instance.strip(),
+            key_id=key_id,
+            public_key=base64.b64encode(raw).decode(),
+            country=code,
+            registered_at=timezone.now(),
+        )
+        _audit(actor, "key.trusted", key_id=key_id, instance=trusted.instance, country=code)
+    return trusted
+
+
+def revoke_key(actor: Actor, key_id: str) -> TrustedKey:
+    """Refuse, from now on, bundles signed with another instance's key ``key_id``."""
+    _require_administrator(actor)
+    with transaction.atomic():
+        acquire_write_lock()
+        trusted = TrustedKey.objects.select_for_update().filter(key_id=key_id.strip()).first()
+        if trusted is None:
+            raise NotFoundError(f"no registered key {key_id[:40]!r}")
+        if trusted.revoked_at is None:
+            trusted.revoked_at = timezone.now()
+            trusted.save(update_fields=["revoked_at"])
+            _audit(actor, "key.revoked", key_id=trusted.key_id, instance=trusted.instance)
+    return trusted
+
+
+def verify(key_id: str, payload: bytes, signature: str) -> TrustedKey:
+    """The registered, unrevoked key that signed ``payload``; raises BadRequestError naming the problem."""
+    trusted = TrustedKey.objects.filter(key_id=key_id).first()
+    if trusted is None:
+        raise BadRequestError(
+            "unknown signing key",
+            issues=[Issue("/key_id", "unknown_key", f"no key {key_id[:40]!r} is registered here")],
+        )
+    if trusted.revoked_at is not None:
+        raise BadRequestError(
+            "revoked signing key", issues=[Issue("/key_id", "revoked_key", f"key {key_id} was revoked")]
+        )
+    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(trusted.public_key))
+    try:
+        public.verify(base64.b64decode(signature, validate=True), payload)
+    except (InvalidSignature, binascii.Error, ValueError):
+        raise BadRequestError(
+            "the bundle's signature does not verify",
+            issues=[Issue("/signature", "bad_signature", f"not signed by key {key_id}, or altered since")],
+        ) from None
+    return trusted
