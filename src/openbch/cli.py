@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from openbch.federation.cli import bundle_app, keys_app, node_app, sync_app
 from openbch.interop.bch_cli import bch_app
 from openbch.interop.cli import harvest_app, reconcile_command
+from openbch.learning.cli import learning_app
 
 app = typer.Typer(help="openbch: an open-source Biosafety Clearing-House.", no_args_is_help=True, add_completion=False)
 uid_app = typer.Typer(help="OECD unique identifiers.", no_args_is_help=True)
@@ -41,6 +42,7 @@ app.add_typer(node_app, name="node")
 app.add_typer(sync_app, name="sync")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bundle_app, name="bundle")
+app.add_typer(learning_app, name="learning")
 app.command("reconcile")(reconcile_command)
 console = Console(stderr=True)
 out = Console()
@@ -117,6 +119,14 @@ def _harvest_bundled() -> None:
     )
 
 
+def _seed_participation() -> None:
+    """The Aarhus joint forum's discussion groups and online debate, with example posts (marked demo)."""
+    from openbch.participation.demo import seed_demo
+
+    report = seed_demo()
+    console.print(f"participation: {report.forums} forums, {report.debates} debates, {report.posts} example posts")
+
+
 def _rebuild_index() -> int:
     from openbch.search.index import rebuild
 
@@ -176,6 +186,7 @@ def demo(
     console.print(f"data folder: {settings.DATA_DIR}")
     _migrate()
     _load(demo_data_files())
+    _seed_participation()
     _harvest_bundled()
     _rebuild_index()
     if serve:

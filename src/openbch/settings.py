@@ -21,6 +21,11 @@
 | OPENBCH_LOGIN_LIMIT_PER_ACCOUNT | 5 | failed logins for one account name within the window before further attempts get 429 |
 | OPENBCH_LOGIN_LIMIT_PER_IP | 20 | failed logins from one client IP within the window before further attempts get 429 |
 | OPENBCH_LOGIN_LIMIT_WINDOW | 900 | login-limit window, seconds, counted from the first failure |
+| OPENBCH_POST_LIMIT_PER_ACCOUNT | 6 | forum and debate posts (and edits) one account may make per window before 429 |
+| OPENBCH_POST_LIMIT_PER_IP | 30 | posts (and edits) from one client IP per window before 429 |
+| OPENBCH_POST_LIMIT_WINDOW | 60 | posting-limit window, seconds |
+| OPENBCH_TRUSTED_AFTER_POSTS | 3 | approved posts after which an account's posts appear without waiting for a moderator |
+| OPENBCH_NEW_ACCOUNT_MAX_LINKS | 2 | links to other sites allowed in one post of an account not yet trusted (link spam) |
 """
 
 from __future__ import annotations
@@ -109,6 +114,9 @@ INSTALLED_APPS = [
     "openbch.search",
     "openbch.accounts",
     "openbch.interop",
+    "openbch.learning",
+    "openbch.customs",
+    "openbch.participation",
     "openbch.federation",
     "openbch.web",
 ]
@@ -206,6 +214,12 @@ LOGIN_REDIRECT_URL = "/"
 OPENBCH_LOGIN_LIMIT_PER_ACCOUNT = int(os.environ.get("OPENBCH_LOGIN_LIMIT_PER_ACCOUNT", "5"))
 OPENBCH_LOGIN_LIMIT_PER_IP = int(os.environ.get("OPENBCH_LOGIN_LIMIT_PER_IP", "20"))
 OPENBCH_LOGIN_LIMIT_WINDOW = int(os.environ.get("OPENBCH_LOGIN_LIMIT_WINDOW", "900"))
+# -- public participation: posting limits and trust (openbch/participation/services.py) -----
+OPENBCH_POST_LIMIT_PER_ACCOUNT = int(os.environ.get("OPENBCH_POST_LIMIT_PER_ACCOUNT", "6"))
+OPENBCH_POST_LIMIT_PER_IP = int(os.environ.get("OPENBCH_POST_LIMIT_PER_IP", "30"))
+OPENBCH_POST_LIMIT_WINDOW = int(os.environ.get("OPENBCH_POST_LIMIT_WINDOW", "60"))
+OPENBCH_TRUSTED_AFTER_POSTS = int(os.environ.get("OPENBCH_TRUSTED_AFTER_POSTS", "3"))
+OPENBCH_NEW_ACCOUNT_MAX_LINKS = int(os.environ.get("OPENBCH_NEW_ACCOUNT_MAX_LINKS", "2"))
 
 LOGGING = {
     "version": 1,

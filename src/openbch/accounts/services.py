@@ -14,6 +14,8 @@ Who may do what:
 | change_password | yes (no current password) | | yes, with the current password |
 | create_token / revoke_token / list_tokens | system only, for another account | | yes |
 
+A training coordinator may also create_user: trainees are accounts without roles.
+
 Audit entries carry the actor's roles and the country concerned in their own columns, and the
 action's own keys in ``details`` (see :mod:`openbch.accounts.audit`).
 """
@@ -168,7 +170,12 @@ def create_user(actor: Actor, *, username: str, password: str | None, email: str
     refusal is an issue at ``/password`` with the validator's code and message.
     """
     _require_writer(actor)
-    if not (actor.is_administrator or actor.holds(Role.NATIONAL_PUBLISHING_AUTHORITY)):
+    # a training coordinator creates trainees: ordinary accounts, without roles, as everyone's start
+    if not (
+        actor.is_administrator
+        or actor.holds(Role.NATIONAL_PUBLISHING_AUTHORITY)
+        or actor.holds(Role.TRAINING_COORDINATOR)
+    ):
         raise PermissionDeniedError(f"{actor.name} may not create accounts")
     username = User.normalize_username(username.strip())
     email = User.objects.normalize_email(email.strip())

@@ -11,8 +11,11 @@ from openbch.api.changes import router as changes
 from openbch.api.errors import install_error_handlers
 from openbch.api.records import router as records
 from openbch.api.routes_accounts import mount as mount_accounts
+from openbch.api.routes_customs import mount as mount_customs
 from openbch.api.routes_federation import mount as mount_federation
 from openbch.api.routes_interop import mount as mount_interop
+from openbch.api.routes_learning import mount as mount_learning
+from openbch.api.routes_participation import mount as mount_participation
 from openbch.api.routes_search import mount as mount_search
 from openbch.api.v1 import router as v1
 from openbch.api.workflow import history_router
@@ -56,4 +59,7 @@ api.add_router("/v1", workflow)
 mount_search(api)
 mount_accounts(api)
 mount_interop(api)
+mount_customs(api)
 mount_federation(api)
+mount_learning(api)
+mount_participation(api)

@@ -17,7 +17,7 @@ from openbch.records.lmo_profile import lmo_profile
 __all__ = ["API_FEATURE_LEVEL", "router"]
 
 #: bumped on every change of the API; each level is described in api/changelog.md (served at /api/v1/changelog)
-API_FEATURE_LEVEL = 4
+API_FEATURE_LEVEL = 8
 
 router = Router()
 ERRORS: dict[int, Any] = {400: Problem, 404: Problem, 429: Problem}
@@ -43,6 +43,7 @@ def root(request: HttpRequest) -> dict[str, Any]:
             "record_types": "/api/v1/record-types",
             "changelog": "/api/v1/changelog",
             "oecd_identifier_check": "/api/v1/identifiers/oecd/{text}",
+            "border_check": "/api/v1/border-check?text={identifiers}&country={CC}&use={use}",
             "openapi": "/api/openapi.json",
             "docs": "/api/docs",
         },

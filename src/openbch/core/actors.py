@@ -19,6 +19,13 @@ class Role(StrEnum):
     NATIONAL_PUBLISHING_AUTHORITY = "national-publishing-authority"
     #: the Secretariat: approves or rejects reference records
     REFERENCE_VALIDATOR = "reference-validator"
+    #: e-learning: sees the cohort (enrolments, progress, results), enrols and creates trainee
+    #: accounts, allows extra quiz attempts, revokes certificates, exports modules (SCORM)
+    TRAINING_COORDINATOR = "training-coordinator"
+    #: public participation: moderates the forums and debates it is appointed to (approve, hide, lock)
+    FORUM_MODERATOR = "forum-moderator"
+    #: public participation: creates forums and debates, appoints their moderators, moderates all
+    PARTICIPATION_ADMINISTRATOR = "participation-administrator"
     ADMINISTRATOR = "administrator"
 
 

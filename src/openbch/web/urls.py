@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from openbch.web.views import country, home, lmo, manage, manage_users, record, screening, search
+from openbch.web.views import (
+    border_check,
+    country,
+    home,
+    learning,
+    lmo,
+    manage,
+    manage_users,
+    participation,
+    record,
+    screening,
+    search,
+)
 
 app_name = "web"
 
@@ -11,12 +23,50 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("search/export/", search.export, name="export"),
     path("screening/", screening.screening_page, name="screening"),
+    path("border-check/", border_check.border_check_page, name="border_check"),
+    path("border-check/print/", border_check.border_check_print, name="border_check_print"),
+    path("border-check/sw.js", border_check.service_worker, name="border_check_sw"),
     path("lmo/<str:text>/", lmo.lmo_page, name="lmo"),
     path("lmo/<str:text>/qr.svg", lmo.lmo_qr, name="lmo_qr"),
     path("records/<str:uid>/", record.record_page, name="record"),
     path("records/<str:uid>/print/", record.record_print, name="record_print"),
     path("records/<str:uid>/history/", record.history_page, name="history"),
     path("records/<str:uid>/diff/", record.diff_page, name="diff"),
+    # e-learning: lessons open to all; quizzes, progress and certificates need an account
+    path("learn/", learning.courses_page, name="learn"),
+    path("learn/enrol/", learning.enrol, name="learn_enrol"),
+    path("learn/cohort/", learning.cohort_page, name="learn_cohort"),
+    path("learn/cohort/export.csv", learning.cohort_csv, name="learn_cohort_csv"),
+    path("learn/cohort/trainees/", learning.create_trainee, name="learn_create_trainee"),
+    path("learn/cohort/revoke/", learning.revoke_certificate, name="learn_revoke"),
+    path("learn/cohort/allow-attempt/", learning.allow_attempt, name="learn_allow_attempt"),
+    path("learn/attempts/<int:attempt_id>/", learning.attempt_page, name="learn_attempt"),
+    path("learn/certificates/<str:code>.pdf", learning.certificate_download, name="learn_certificate"),
+    path("learn/<slug:slug>/", learning.module_page, name="learn_module"),
+    path("learn/<slug:slug>/quiz/", learning.start_quiz, name="learn_quiz"),
+    path("learn/<slug:slug>/export/<str:kind>.zip", learning.export_page, name="learn_export"),
+    path("learn/<slug:slug>/<slug:lesson>/", learning.lesson_page, name="learn_lesson"),
+    path("verify/<str:code>/", learning.verify_page, name="verify"),
+    # public participation: reading open to all; posting and moderation need an account
+    path("forums/", participation.forums_page, name="forums"),
+    path("forums/moderation/", participation.moderation_page, name="moderation"),
+    path("forums/posts/<int:post_id>/edit/", participation.edit_post, name="post_edit"),
+    path("forums/posts/<int:post_id>/history/", participation.post_history, name="post_history"),
+    path("forums/posts/<int:post_id>/moderate/", participation.moderate_post, name="post_moderate"),
+    path("forums/posts/<int:post_id>/report/", participation.report_post, name="post_report"),
+    path("forums/threads/<int:thread_id>/lock/", participation.lock_thread, name="thread_lock"),
+    path("forums/<slug:slug>/", participation.forum_page, name="forum"),
+    path("forums/<slug:slug>/threads/<int:thread_id>/", participation.thread_page, name="thread"),
+    path("consultations/", participation.comment_periods_page, name="comment_periods"),
+    path("consultations/open/", participation.open_comment_period, name="comment_period_open"),
+    path("consultations/<int:period_id>/", participation.comment_period_page, name="comment_period"),
+    path("consultations/<int:period_id>/outcome/", participation.publish_comment_outcome, name="comment_outcome"),
+    path("debates/", participation.debates_page, name="debates"),
+    path("debates/<slug:slug>/", participation.debate_page, name="debate"),
+    path("debates/<slug:slug>/close/", participation.close_debate, name="debate_close"),
+    path("debates/<slug:slug>/synthesis/", participation.publish_synthesis, name="debate_synthesis"),
+    path("debates/<slug:slug>/report/", participation.debate_report, name="debate_report"),
+    path("debates/<slug:slug>/report.pdf", participation.debate_report_pdf, name="debate_report_pdf"),
     path("countries/", country.countries_page, name="countries"),
     path("countries/<str:code>/", country.country_page, name="country"),
     # the management centre (log-in required; never cached)

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0004_audit_roles'),
+        ("records", "0004_audit_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='record',
-            name='origin_seq',
+            model_name="record",
+            name="origin_seq",
             field=models.BigIntegerField(null=True),
         ),
     ]

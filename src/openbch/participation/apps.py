@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    name = "openbch.participation"
+    label = "participation"
+    verbose_name = "Public participation"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from openbch.participation.services import lmo_comment_periods
+        from openbch.records.lmo_profile import register_profile_section
+
+        # the comment periods held on an LMO's decisions, in its profile (GET /api/v1/lmos/{id})
+        register_profile_section("comment_periods", lmo_comment_periods)
