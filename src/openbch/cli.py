@@ -9,15 +9,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from openbch.cli_common import DataDir, console, out, run_service, setup_django
 from openbch.federation.cli import bundle_app, keys_app, node_app, sync_app
 from openbch.interop.bch_cli import bch_app
 from openbch.interop.cli import harvest_app, reconcile_command
@@ -44,23 +43,6 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(bundle_app, name="bundle")
 app.add_typer(learning_app, name="learning")
 app.command("reconcile")(reconcile_command)
-console = Console(stderr=True)
-out = Console()
-T = TypeVar("T")
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="OPENBCH_DATA_DIR", help="Data folder (database, index, secret key)."),
-]
-
-
-def _setup(data_dir: Path | None = None) -> None:
-    if data_dir is not None:
-        os.environ["OPENBCH_DATA_DIR"] = str(data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbch.settings")
-    import django
-
-    django.setup()
 
 
 def _migrate() -> None:
@@ -180,7 +162,7 @@ def demo(
     """Create a data folder, migrate, load the real demo data, harvest the bundled external databases,
     build the search index and serve."""
     started = time.perf_counter()
-    _setup(data_dir or Path("openbch-data"))
+    setup_django(data_dir or Path("openbch-data"))
     from django.conf import settings
 
     console.print(f"data folder: {settings.DATA_DIR}")
@@ -196,7 +178,7 @@ def demo(
 @app.command()
 def migrate(data_dir: DataDir = None) -> None:
     """Create or upgrade the database schema."""
-    _setup(data_dir)
+    setup_django(data_dir)
     _migrate()
     console.print("database is up to date")
 
@@ -210,7 +192,7 @@ def load(
     data_dir: DataDir = None,
 ) -> None:
     """Publish the records of load files, all or nothing; loading again changes nothing."""
-    _setup(data_dir)
+    setup_django(data_dir)
     paths = list(files or [])
     if demo_data:
         paths = demo_data_files() + paths
@@ -238,7 +220,7 @@ def serve_command(
     ] = None,
 ) -> None:
     """Serve the clearing-house (gunicorn)."""
-    _setup(data_dir)
+    setup_django(data_dir)
     _serve(host, port, workers, threads)
 
 
@@ -254,14 +236,14 @@ def uid_check(texts: Annotated[list[str], typer.Argument(help="Identifiers in an
 @index_app.command("rebuild")
 def index_rebuild(data_dir: DataDir = None) -> None:
     """Rebuild the search index from storage."""
-    _setup(data_dir)
+    setup_django(data_dir)
     _rebuild_index()
 
 
 @index_app.command("status")
 def index_status(data_dir: DataDir = None) -> None:
     """The last change-log sequence applied to the index, and the log's latest."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.search.index import status
 
     out.print(json.dumps(status()))
@@ -270,7 +252,7 @@ def index_status(data_dir: DataDir = None) -> None:
 @audit_app.command("verify")
 def audit_verify(data_dir: DataDir = None) -> None:
     """Check the audit log's hash chain; exit 1 at the first tampered entry."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.records.audit import verify_chain
 
     intact, bad, checked = verify_chain()
@@ -279,19 +261,6 @@ def audit_verify(data_dir: DataDir = None) -> None:
         return
     out.print(f"audit log TAMPERED at entry {bad} ({checked} entries read)")
     raise typer.Exit(1)
-
-
-def _run_service(call: Callable[[], T]) -> T:
-    """Call an account service; print its error (and each issue) and exit 1 if it refuses."""
-    from openbch.core.errors import OpenBCHError
-
-    try:
-        return call()
-    except OpenBCHError as exc:
-        for issue in exc.issues:
-            console.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)
-        console.print(f"{exc.code}: {exc.message}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
 
 
 def _split(text: str | None) -> list[str]:
@@ -309,11 +278,11 @@ def user_create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")  # exactly as typed, only the line end removed
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.accounts.services import create_user
     from openbch.core.actors import SYSTEM
 
-    user = _run_service(lambda: create_user(SYSTEM, username=name, password=password, email=email))
+    user = run_service(lambda: create_user(SYSTEM, username=name, password=password, email=email))
     console.print(f"account {user.username} created", markup=False, highlight=False)
 
 
@@ -333,11 +302,11 @@ def user_grant(
     data_dir: DataDir = None,
 ) -> None:
     """Grant a role (for a country, when the role is national)."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.accounts.services import grant_role
     from openbch.core.actors import SYSTEM
 
-    _run_service(lambda: grant_role(SYSTEM, username=name, role=role, country=country, record_types=_split(types)))
+    run_service(lambda: grant_role(SYSTEM, username=name, role=role, country=country, record_types=_split(types)))
     console.print(f"{name} holds {role}{':' + country.upper() if country else ''}", markup=False, highlight=False)
 
 
@@ -349,11 +318,11 @@ def user_revoke(
     data_dir: DataDir = None,
 ) -> None:
     """Revoke a role; effective on the account's next request."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.accounts.services import revoke_role
     from openbch.core.actors import SYSTEM
 
-    _run_service(lambda: revoke_role(SYSTEM, username=name, role=role, country=country))
+    run_service(lambda: revoke_role(SYSTEM, username=name, role=role, country=country))
     console.print(
         f"{name} no longer holds {role}{':' + country.upper() if country else ''}", markup=False, highlight=False
     )
@@ -362,11 +331,11 @@ def user_revoke(
 @user_app.command("disable")
 def user_disable(name: Annotated[str, typer.Argument(help="User name.")], data_dir: DataDir = None) -> None:
     """Disable an account: no login, its sessions and tokens refused from the next request on."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.accounts.services import disable_user
     from openbch.core.actors import SYSTEM
 
-    _run_service(lambda: disable_user(SYSTEM, username=name))
+    run_service(lambda: disable_user(SYSTEM, username=name))
     console.print(f"account {name} disabled", markup=False, highlight=False)
 
 
@@ -378,11 +347,11 @@ def token_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an API token and print it, this once (only its hash is stored)."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.accounts.services import create_token
     from openbch.core.actors import SYSTEM
 
-    issued = _run_service(lambda: create_token(SYSTEM, name=name, scopes=_split(scopes), owner=user))
+    issued = run_service(lambda: create_token(SYSTEM, name=name, scopes=_split(scopes), owner=user))
     console.print(
         f"token {issued.token.pk} ({', '.join(issued.token.scopes)}) for {user}; it will not be shown again:",
         markup=False,
@@ -394,11 +363,11 @@ def token_create(
 @token_app.command("list")
 def token_list(user: Annotated[str, typer.Argument(help="The account.")], data_dir: DataDir = None) -> None:
     """An account's tokens as JSON lines (never the secrets)."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.accounts.services import list_tokens
     from openbch.core.actors import SYSTEM
 
-    for token in _run_service(lambda: list_tokens(SYSTEM, owner=user)):
+    for token in run_service(lambda: list_tokens(SYSTEM, owner=user)):
         row = {
             "id": token.pk,
             "name": token.name,
@@ -414,18 +383,18 @@ def token_list(user: Annotated[str, typer.Argument(help="The account.")], data_d
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")], data_dir: DataDir = None) -> None:
     """Revoke a token; effective on its next request."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.accounts.services import revoke_token
     from openbch.core.actors import SYSTEM
 
-    _run_service(lambda: revoke_token(SYSTEM, token_id=token_id))
+    run_service(lambda: revoke_token(SYSTEM, token_id=token_id))
     console.print(f"token {token_id} revoked", markup=False, highlight=False)
 
 
 @workflow_app.command("expire")
 def workflow_expire(data_dir: DataDir = None) -> None:
     """Expire publication requests not decided within 12 weeks (run daily, e.g. from cron)."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.core.actors import SYSTEM
     from openbch.records.workflow import expire_requests
 
@@ -435,7 +404,7 @@ def workflow_expire(data_dir: DataDir = None) -> None:
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def manage(ctx: typer.Context, data_dir: DataDir = None) -> None:
     """Run a Django management command (``openbch manage check --deploy``)."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["openbch manage", *ctx.args])

@@ -6,14 +6,14 @@ write the database. Argument parsing and printing only; the work is :mod:`openbc
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from openbch.cli_common import DataDir, console, fail, print_json, refuse, run_service, setup_django
 
 __all__ = ["bundle_app", "keys_app", "node_app", "sync_app"]
 
@@ -21,33 +21,6 @@ node_app = typer.Typer(help="This instance as a country's national node.", no_ar
 sync_app = typer.Typer(help="Mirror the central clearing-house (national nodes).", no_args_is_help=True)
 keys_app = typer.Typer(help="Ed25519 keys that sign offline bundles.", no_args_is_help=True)
 bundle_app = typer.Typer(help="Offline synchronisation: signed bundle files.", no_args_is_help=True)
-console = Console(stderr=True)
-out = Console()
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="OPENBCH_DATA_DIR", help="Data folder (database, index, secret key)."),
-]
-
-
-def _setup(data_dir: Path | None) -> None:
-    if data_dir is not None:
-        os.environ["OPENBCH_DATA_DIR"] = str(data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbch.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def _print_json(value: Any) -> None:
-    out.print(json.dumps(value, sort_keys=True), markup=False, highlight=False, soft_wrap=True)
-
-
-def _fail(message: str) -> None:
-    console.print(f"[red]{message}[/red]", highlight=False)
-    raise typer.Exit(1)
 
 
 @node_app.command("init")
@@ -60,22 +33,13 @@ def node_init(
     data_dir: DataDir = None,
 ) -> None:
     """Make this instance a national node of COUNTRY that mirrors CENTRAL."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
-    from openbch.core.errors import OpenBCHError
     from openbch.federation.node import init_node
 
-    try:
-        node = init_node(SYSTEM, country=country, central_url=central, countries=_split(countries))
-    except OpenBCHError as exc:
-        for issue in exc.issues:
-            console.print(f"{issue.path}: {issue.message}", highlight=False, markup=False)
-        _fail(exc.message)
-    _print_json({"country": node.country, "central": node.central_url, "countries": node.countries or "all"})
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    chosen = [part.strip() for part in countries.split(",") if part.strip()]
+    node = run_service(lambda: init_node(SYSTEM, country=country, central_url=central, countries=chosen))
+    print_json({"country": node.country, "central": node.central_url, "countries": node.countries or "all"})
 
 
 @sync_app.command("pull")
@@ -87,7 +51,7 @@ def sync_pull(
     data_dir: DataDir = None,
 ) -> None:
     """Apply central's change feed after the last committed seq, page by page, until up to date."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
     from openbch.core.errors import OpenBCHError
     from openbch.federation.pull import PullReport, pull
@@ -103,12 +67,10 @@ def sync_pull(
         try:
             report = pull(SYSTEM, limit=limit, max_pages=pages, progress=shown)
         except OpenBCHError as exc:
-            for issue in exc.issues[:20]:
-                console.print(f"{issue.path}: {issue.message}", highlight=False, markup=False)
-            _fail(exc.message)
+            refuse(exc)
         except Exception as exc:  # the network: say what, not a traceback
-            _fail(f"pull failed: {type(exc).__name__}: {exc}")
-    _print_json(report.__dict__)
+            fail(f"pull failed: {type(exc).__name__}: {exc}")
+    print_json(report.__dict__)
 
 
 @sync_app.command("push")
@@ -128,8 +90,8 @@ def sync_push(
         token_file.read_text(encoding="utf-8").strip() if token_file else os.environ.get("OPENBCH_CENTRAL_TOKEN", "")
     )
     if not token:
-        _fail("no token: pass --token-file or set OPENBCH_CENTRAL_TOKEN (an API token of central with write scope)")
-    _setup(data_dir)
+        fail("no token: pass --token-file or set OPENBCH_CENTRAL_TOKEN (an API token of central with write scope)")
+    setup_django(data_dir, migrate=True)
     from openbch.client import ApiError
     from openbch.core.actors import SYSTEM
     from openbch.core.errors import OpenBCHError
@@ -138,25 +100,25 @@ def sync_push(
 
     node = Node.objects.first()
     if node is None:
-        _fail("this instance is not a national node: run 'openbch node init' first")
+        fail("this instance is not a national node: run 'openbch node init' first")
     assert node is not None
     try:
         report = push(SYSTEM, post=http_poster(node.central_url, token), limit=limit)
     except ApiError as exc:
         for error in exc.problem.get("errors", [])[:20]:
             console.print(f"{error.get('path')}: {error.get('message')}", highlight=False, markup=False)
-        _fail(f"central refused the push: {exc}")
+        fail(f"central refused the push: {exc}")
     except OpenBCHError as exc:
-        _fail(exc.message)
+        refuse(exc)
     except Exception as exc:  # the network: say what, not a traceback
-        _fail(f"push failed: {type(exc).__name__}: {exc}")
-    _print_json(report.__dict__)
+        fail(f"push failed: {type(exc).__name__}: {exc}")
+    print_json(report.__dict__)
 
 
 @sync_app.command("status")
 def sync_status(data_dir: DataDir = None) -> None:
     """Where the mirror stands: last seq applied, lag, last success and last failure (JSON)."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.federation.models import Node, Peer
     from openbch.federation.push import pending
 
@@ -176,44 +138,32 @@ def sync_status(data_dir: DataDir = None) -> None:
                 "pushed_seq": peer.pushed_seq,
                 "pending_pushes": pending(node, peer),
             }
-    _print_json(status)
-
-
-def _service(call: Any) -> Any:
-    """Run a service call; a refusal is printed with its issues, not as a traceback."""
-    from openbch.core.errors import OpenBCHError
-
-    try:
-        return call()
-    except OpenBCHError as exc:
-        for issue in exc.issues[:20]:
-            console.print(f"{issue.path}: {issue.message}", highlight=False, markup=False)
-        _fail(exc.message)
+    print_json(status)
 
 
 @keys_app.command("generate")
 def keys_generate(data_dir: DataDir = None) -> None:
     """A new signing key for this instance (the previous one is retired: rotation). Prints its public half."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
     from openbch.federation.keys import generate_key
 
-    _print_json(_service(lambda: generate_key(SYSTEM)).__dict__)
+    print_json(run_service(lambda: generate_key(SYSTEM)).__dict__)
 
 
 @keys_app.command("show")
 def keys_show(data_dir: DataDir = None) -> None:
     """This instance's current signing key (public half), and the keys of others registered here."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.federation.keys import signing_key
     from openbch.federation.models import TrustedKey
 
-    own = _service(signing_key)[0].__dict__
+    own = run_service(signing_key)[0].__dict__
     trusted = [
         {"instance": k.instance, "key_id": k.key_id, "country": k.country, "revoked": k.revoked_at is not None}
         for k in TrustedKey.objects.order_by("registered_at")
     ]
-    _print_json({"own": own, "trusted": trusted})
+    print_json({"own": own, "trusted": trusted})
 
 
 @keys_app.command("trust")
@@ -224,23 +174,23 @@ def keys_trust(
     data_dir: DataDir = None,
 ) -> None:
     """Register another instance's public key: bundles it signs are then accepted here."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
     from openbch.federation.keys import trust_key
 
-    key = _service(lambda: trust_key(SYSTEM, instance=instance, public_key=public_key, country=country))
-    _print_json({"instance": key.instance, "key_id": key.key_id, "country": key.country})
+    key = run_service(lambda: trust_key(SYSTEM, instance=instance, public_key=public_key, country=country))
+    print_json({"instance": key.instance, "key_id": key.key_id, "country": key.country})
 
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id.")], data_dir: DataDir = None) -> None:
     """Refuse, from now on, bundles signed with another instance's key."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
     from openbch.federation.keys import revoke_key
 
-    key = _service(lambda: revoke_key(SYSTEM, key_id))
-    _print_json({"key_id": key.key_id, "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None})
+    key = run_service(lambda: revoke_key(SYSTEM, key_id))
+    print_json({"key_id": key.key_id, "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None})
 
 
 @bundle_app.command("export")
@@ -250,18 +200,18 @@ def bundle_export(
     data_dir: DataDir = None,
 ) -> None:
     """Write a signed bundle: on central every change after SEQ, on a node its own."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
     from openbch.federation.bundles import export_bundle
 
-    _print_json(_service(lambda: export_bundle(SYSTEM, after=after, destination=output)).__dict__)
+    print_json(run_service(lambda: export_bundle(SYSTEM, after=after, destination=output)).__dict__)
 
 
 @bundle_app.command("import")
 def bundle_import(file: Annotated[Path, typer.Argument(help="A bundle file.")], data_dir: DataDir = None) -> None:
     """Verify a bundle's signature and apply it with the rules of online synchronisation."""
-    _setup(data_dir)
+    setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
     from openbch.federation.bundles import import_bundle
 
-    _print_json(_service(lambda: import_bundle(SYSTEM, file)).__dict__)
+    print_json(run_service(lambda: import_bundle(SYSTEM, file)).__dict__)

@@ -8,23 +8,16 @@ the command can already write the database. Argument parsing and printing only; 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from openbch.cli_common import DataDir, console, out, setup_django
 
 __all__ = ["bch_app"]
 
 bch_app = typer.Typer(help="Exchange with the central BCH: documents in its shape.", no_args_is_help=True)
-console = Console(stderr=True)
-out = Console()
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="OPENBCH_DATA_DIR", help="Data folder (database, index, secret key)."),
-]
 
 
 @bch_app.command("import")
@@ -43,12 +36,7 @@ def bch_import(
     if not country or (file is None) == (not harvested):
         console.print("name --country and either a FILE or --harvested")
         raise typer.Exit(2)
-    if data_dir is not None:
-        os.environ["OPENBCH_DATA_DIR"] = str(data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbch.settings")
-    import django
-
-    django.setup()
+    setup_django(data_dir)
     from openbch.core.actors import SYSTEM
     from openbch.core.errors import OpenBCHError
     from openbch.interop.bchexchange import import_bch_documents, import_harvested, read_documents

@@ -9,43 +9,27 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from openbch.cli_common import DataDir, console, out, setup_django
 
 __all__ = ["harvest_app", "reconcile_command"]
 
 harvest_app = typer.Typer(
     help="Harvest external databases (BCH, BioTrack, ISAAA, CFIA, EUginius, EURL-GMFF).", no_args_is_help=True
 )
-console = Console(stderr=True)
-out = Console()
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="OPENBCH_DATA_DIR", help="Data folder (database, index, secret key)."),
-]
-
-
-def _setup(data_dir: Path | None) -> None:
-    if data_dir is not None:
-        os.environ["OPENBCH_DATA_DIR"] = str(data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbch.settings")
-    import django
-
-    django.setup()
 
 
 @harvest_app.command("list")
 def harvest_list(data_dir: DataDir = None) -> None:
     """The sources openbch knows, with their last harvest."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.interop.models import ExternalItem, HarvestRun
     from openbch.interop.sources import definitions
 
@@ -78,7 +62,7 @@ def harvest_run(
     if transport not in (None, "bundled", "http"):
         console.print("--transport is bundled or http")
         raise typer.Exit(2)
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.core.actors import SYSTEM
     from openbch.core.errors import OpenBCHError
     from openbch.interop.harvest import HarvestOptions, iter_sources
@@ -162,7 +146,7 @@ def harvest_status(
     data_dir: DataDir = None,
 ) -> None:
     """The last harvest of each source: status, counts, errors."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.interop.harvest import describe_run
     from openbch.interop.models import HarvestRun
     from openbch.interop.sources import definitions
@@ -189,7 +173,7 @@ def reconcile_command(
     data_dir: DataDir = None,
 ) -> None:
     """Match every harvested item to the registry again; print counts per source and verdict."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.core.actors import SYSTEM
     from openbch.interop.models import ExternalItem
     from openbch.interop.services import reconcile

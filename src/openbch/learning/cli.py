@@ -5,32 +5,16 @@ Registered by :mod:`openbch.cli` (``app.add_typer(learning_app, name="learning")
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from openbch.cli_common import DataDir, console, out, setup_django
 
 __all__ = ["learning_app"]
 
 learning_app = typer.Typer(help="E-learning: check the course content, export modules.", no_args_is_help=True)
-console = Console(stderr=True)
-out = Console()
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="OPENBCH_DATA_DIR", help="Data folder (database, index, secret key)."),
-]
-
-
-def _setup(data_dir: Path | None) -> None:
-    if data_dir is not None:
-        os.environ["OPENBCH_DATA_DIR"] = str(data_dir.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openbch.settings")
-    import django
-
-    django.setup()
 
 
 def _catalogue_or_exit() -> object:
@@ -51,7 +35,7 @@ def check(
     folder: Annotated[Path | None, typer.Argument(help="A content folder (default: the shipped courses).")] = None,
 ) -> None:
     """Check courses.json and every module (manifest, lessons, quiz bank); list every problem."""
-    _setup(None)
+    setup_django(None)
     from openbch.core.errors import LoadFailedError
     from openbch.learning.catalogue import load_catalogue, package_folder
 
@@ -69,7 +53,7 @@ def check(
 @learning_app.command("list")
 def list_modules(data_dir: DataDir = None) -> None:
     """The courses and their modules, one line each."""
-    _setup(data_dir)
+    setup_django(data_dir)
     from openbch.learning.catalogue import catalogue
 
     _catalogue_or_exit()
@@ -113,7 +97,7 @@ def export_scorm(
     data_dir: DataDir = None,
 ) -> None:
     """Export a module as a SCORM 1.2 package for another learning management system."""
-    _setup(data_dir)
+    setup_django(data_dir)
     _export(module, output, "scorm", lang)
 
 
@@ -125,7 +109,7 @@ def export_cmi5(
     data_dir: DataDir = None,
 ) -> None:
     """Export a module as a cmi5 package (xAPI) for a cmi5 learning management system."""
-    _setup(data_dir)
+    setup_django(data_dir)
     _export(module, output, "cmi5", lang)
 
 
@@ -137,5 +121,5 @@ def export_html(
     data_dir: DataDir = None,
 ) -> None:
     """Export a module as an offline HTML bundle (open index.html; no connection needed)."""
-    _setup(data_dir)
+    setup_django(data_dir)
     _export(module, output, "html", lang)
