@@ -34,13 +34,12 @@ from django.utils import timezone
 
 from openbch.core.actors import Actor
 from openbch.core.errors import Issue, NotFoundError, PermissionDeniedError, ValidationFailedError
-from openbch.records.audit import AuditEvent, append_audit
-from openbch.records.changelog import append_events
 from openbch.records.hashing import content_hash
 from openbch.records.locking import acquire_write_lock
-from openbch.records.models import Record, RecordState, Revision, WorkflowEvent
+from openbch.records.models import Record, RecordState, Revision
 from openbch.records.policy import Action, allowed
 from openbch.records.publishing import Origin, PreparedRevision, write_revisions
+from openbch.records.withdrawal import write_withdrawal
 from openbch.recordtypes import RecordType, get_record_type
 from openbch.recordtypes.validate import GUID, validate
 
@@ -224,44 +223,17 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange]) -> CopyReport:
                 if record.state == RecordState.WITHDRAWN:
                     report.unchanged += 1
                     continue
-                _withdraw_copy(actor, record, change, at=now)
+                write_withdrawal(
+                    actor,
+                    record,
+                    reason=change.withdrawn_reason,
+                    at=now,
+                    withdrawn_at=change.withdrawn_at,
+                    origin_seq=change.origin.seq,
+                    origin=change.origin.instance,
+                )
                 report.withdrawn += 1
         if errors:
             raise ValidationFailedError(f"{len(errors)} change(s) refused; nothing was applied", issues=errors)
         flush()
     return report
-
-
-def _withdraw_copy(actor: Actor, record: Record, change: CopiedChange, *, at: dt.datetime) -> None:
-    record.state = RecordState.WITHDRAWN
-    record.withdrawn_at = change.withdrawn_at or at
-    record.withdrawn_reason = change.withdrawn_reason[:4000]
-    record.updated_at = at
-    record.origin_seq = change.origin.seq
-    record.save(update_fields=["state", "withdrawn_at", "withdrawn_reason", "updated_at", "origin_seq"])
-    append_events([("withdrawn", record)], at=at)
-    WorkflowEvent.objects.create(
-        record=record,
-        at=at,
-        action="withdrawn",
-        actor=actor.name,
-        revision=record.revision,
-        reason=record.withdrawn_reason,
-    )
-    append_audit(
-        actor,
-        [
-            AuditEvent(
-                "record.withdrawn",
-                record_identifier=record.identifier,
-                record_uid=record.uid,
-                country=record.owner,
-                details={
-                    "reason": record.withdrawn_reason,
-                    "origin": change.origin.instance,
-                    "origin_seq": change.origin.seq,
-                },
-            )
-        ],
-        at=at,
-    )

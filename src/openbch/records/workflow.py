@@ -53,6 +53,7 @@ from openbch.records.models import (
 from openbch.records.policy import Action, allowed
 from openbch.records.publishing import PreparedRevision, new_identifier, write_revisions
 from openbch.records.services import draft_validation, normalize_owner, reference_types
+from openbch.records.withdrawal import write_withdrawal
 from openbch.recordtypes import RecordType, get_record_type
 from openbch.recordtypes.validate import GUID, ValidationResult, check_references, validate
 
@@ -481,22 +482,7 @@ def withdraw(actor: Actor, *, identifier: str, reason: str) -> Record:
         _guard(actor, Action.WITHDRAW, _target(record))
         if record.state != RecordState.PUBLISHED:
             raise ConflictError(f"the record is {record.state}; only a published record can be withdrawn")
-        now = timezone.now()
-        record.state = RecordState.WITHDRAWN
-        record.withdrawn_at = now
-        record.withdrawn_reason = reason.strip()[:4000]
-        record.updated_at = now
-        record.save(update_fields=["state", "withdrawn_at", "withdrawn_reason", "updated_at"])
-        append_events([("withdrawn", record)], at=now)
-        WorkflowEvent.objects.create(
-            record=record,
-            at=now,
-            action="withdrawn",
-            actor=actor.name,
-            revision=record.revision,
-            reason=record.withdrawn_reason,
-        )
-        _audit(actor, "record.withdrawn", record, reason=record.withdrawn_reason)
+        write_withdrawal(actor, record, reason=reason, at=timezone.now())
     return record
 
 
