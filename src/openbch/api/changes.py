@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from openbch.api.conventions import json_response
 from openbch.api.schemas import Problem
 from openbch.federation.feed import change_out
 from openbch.records.changelog import events_after, last_seq
@@ -49,7 +50,7 @@ class ChangesParams(Schema):
 
 
 @router.get("/changes", response={200: ChangesOut, 400: Problem, 429: Problem}, summary="The change feed")
-def changes(request: HttpRequest, params: Query[ChangesParams]) -> dict[str, Any]:
+def changes(request: HttpRequest, params: Query[ChangesParams]) -> HttpResponse:
     """Events after ``after`` in sequence order. Store the ``seq`` of the last event you processed and
     ask again with ``after=`` it; an empty ``changes`` list means you are up to date. ``next`` is the URL
     of the following page while more events exist. Kinds: ``published`` (a new revision: fetch
@@ -59,10 +60,13 @@ def changes(request: HttpRequest, params: Query[ChangesParams]) -> dict[str, Any
     last = events[-1].seq if events else params.after
     found = revisions_of((e.record_id, e.revision) for e in events) if params.include else {}
     extra = f"&include={params.include}" if params.include else ""
-    return {
-        "changes": [
-            change_out(e, found.get((e.record_id, e.revision)), with_record=bool(params.include)) for e in events
-        ],
-        "last_seq": head,
-        "next": f"/api/v1/changes?after={last}&limit={params.limit}{extra}" if last < head else None,
-    }
+    # serialised here, not validated again against ChangesOut: a page may carry 5,000 record bodies
+    return json_response(
+        {
+            "changes": [
+                change_out(e, found.get((e.record_id, e.revision)), with_record=bool(params.include)) for e in events
+            ],
+            "last_seq": head,
+            "next": f"/api/v1/changes?after={last}&limit={params.limit}{extra}" if last < head else None,
+        }
+    )

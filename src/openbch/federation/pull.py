@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,27 +138,31 @@ def pull(
     peer, _ = Peer.objects.get_or_create(url=node.central_url)
     fetch = fetch or http_fetcher(node.central_url)
     report = PullReport(last_seq=peer.last_seq, head_seq=peer.head_seq)
-    while max_pages is None or report.pages < max_pages:
-        after = peer.last_seq
-        Peer.objects.filter(pk=peer.pk).update(last_attempt_at=timezone.now())
-        try:
-            page = read_page(fetch(after, limit), after=after)
-            applied = apply_central_page(actor, node, peer.pk, page, after=after, how="pulled")
-        except OpenBCHError as exc:
-            failed(peer, exc)
-            raise
-        except Exception as exc:  # the network, the peer: recorded for the sync page, then raised
-            failed(peer, exc)
-            raise
-        peer.refresh_from_db()
-        if applied is None:  # another pull committed this page meanwhile
-            continue
-        report.pages += 1
-        report.add(page, applied)
-        if progress:
-            progress(report)
-        if not page.more:
-            break
+    # the next page is fetched while this one is stored: the network and central's work overlap ours
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbch-pull") as prefetch:
+        ahead: tuple[int, Future[Any]] | None = None
+        while max_pages is None or report.pages < max_pages:
+            after = peer.last_seq
+            Peer.objects.filter(pk=peer.pk).update(last_attempt_at=timezone.now())
+            try:
+                raw = ahead[1].result() if ahead and ahead[0] == after else fetch(after, limit)
+                ahead = None
+                page = read_page(raw, after=after)
+                if page.more and (max_pages is None or report.pages + 1 < max_pages):
+                    ahead = (page.last_seq, prefetch.submit(fetch, page.last_seq, limit))
+                applied = apply_central_page(actor, node, peer.pk, page, after=after, how="pulled")
+            except Exception as exc:  # refused, the network, the peer: recorded for the sync page, then raised
+                failed(peer, exc)
+                raise
+            peer.refresh_from_db()
+            if applied is None:  # another pull committed this page meanwhile
+                continue
+            report.pages += 1
+            report.add(page, applied)
+            if progress:
+                progress(report)
+            if not page.more:
+                break
     return report
 
 
