@@ -54,14 +54,14 @@ def _openbch(env: dict[str, str], *args: str, check: bool = True) -> subprocess.
     return result
 
 
-def _fresh_postgres_database() -> str | None:
-    """A new, empty PostgreSQL database for central when the suite runs on PostgreSQL."""
+def _fresh_postgres_database(purpose: str = "central") -> str | None:
+    """A new, empty PostgreSQL database (for central) when the suite runs on PostgreSQL."""
     url = os.environ.get("OPENBCH_DATABASE_URL")
     if not url:
         return None
     import psycopg
 
-    name = f"openbch_central_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"openbch_{purpose}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     parts = urlsplit(url)
     with psycopg.connect(
         host=parts.hostname,
