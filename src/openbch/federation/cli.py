@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -117,28 +117,12 @@ def sync_push(
 
 @sync_app.command("status")
 def sync_status(data_dir: DataDir = None) -> None:
-    """Where the mirror stands: last seq applied, lag, last success and last failure (JSON)."""
+    """Where synchronisation stands: last seq applied, lag, pending pushes, last failure, keys (JSON)."""
     setup_django(data_dir, migrate=True)
-    from openbch.federation.models import Node, Peer
-    from openbch.federation.push import pending
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.status import sync_status as status_of
 
-    node = Node.objects.first()
-    status: dict[str, Any] = {"role": "node" if node else "central"}
-    if node:
-        status |= {"country": node.country, "central": node.central_url, "countries": node.countries or "all"}
-        peer = Peer.objects.filter(url=node.central_url).first()
-        if peer:
-            status |= {
-                "last_seq": peer.last_seq,
-                "lag_seq": max(peer.head_seq - peer.last_seq, 0),
-                "applied": peer.applied,
-                "last_success_at": peer.last_success_at.isoformat() if peer.last_success_at else None,
-                "last_attempt_at": peer.last_attempt_at.isoformat() if peer.last_attempt_at else None,
-                "last_error": peer.last_error or None,
-                "pushed_seq": peer.pushed_seq,
-                "pending_pushes": pending(node, peer),
-            }
-    print_json(status)
+    print_json(run_service(lambda: status_of(SYSTEM)))
 
 
 @keys_app.command("generate")

@@ -9,6 +9,7 @@ from openbch.web.views import (
     learning,
     lmo,
     manage,
+    manage_sync,
     manage_users,
     participation,
     record,
@@ -89,4 +90,5 @@ urlpatterns = [
     path("manage/users/grant/", manage_users.grant_role, name="manage_user_grant"),
     path("manage/users/revoke/", manage_users.revoke_role, name="manage_user_revoke"),
     path("manage/users/disable/", manage_users.disable_user, name="manage_user_disable"),
+    path("manage/sync/", manage_sync.sync_page, name="manage_sync"),
 ]

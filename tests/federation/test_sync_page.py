@@ -1,0 +1,38 @@
+"""The administrators' synchronisation page, through Django's test client on the test database."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from openbch.core.actors import SYSTEM
+from openbch.federation.keys import generate_key
+from openbch.federation.models import Peer
+from openbch.federation.node import init_node
+from tests.web.test_manage import client_for, html, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_administrator_sees_the_nodes_lag_failure_keys_and_events() -> None:
+    init_node(SYSTEM, country="CO", central_url="http://127.0.0.1:9/", countries=["CA"])
+    Peer.objects.create(url="http://127.0.0.1:9", last_seq=40, head_seq=100, last_error="ConnectError: <refused>")
+    key = generate_key(SYSTEM)
+    page = client_for(make_user("admin", ("administrator", None))).get("/en/manage/sync/")
+    assert page.status_code == 200
+    text = html(page)
+    assert "national node of CO" in text and "http://127.0.0.1:9" in text
+    assert "<dt>Behind central, in changes</dt><dd>60</dd>" in text
+    assert "ConnectError: &lt;refused&gt;" in text  # a failure's reason, escaped
+    assert key.key_id in text and "node.configured" in text and "key.generated" in text
+
+
+def test_only_an_administrator_may_see_it() -> None:
+    assert Client().get("/en/manage/sync/").status_code == 302  # to the log-in page
+    ca = make_user("npa-ca", ("national-publishing-authority", "CA"))
+    assert client_for(ca).get("/en/manage/sync/").status_code == 403
+
+
+def test_central_says_what_it_is() -> None:
+    page = client_for(make_user("admin", ("administrator", None))).get("/en/manage/sync/")
+    assert "This instance is a central clearing-house" in html(page)
