@@ -1,7 +1,8 @@
 """Hostile participation content for the XSS tests: every payload of ``tests/web/xss.py`` as a post
 body, a thread title and an author's display name, in a forum and in a debate (with a synthesis
 and an edited post, so the history page carries payloads too), and in a comment period (title,
-summary, document titles, comments and the summary of comments).
+summary, document titles, comments and the summary of comments), which shows on its record's page
+and on the Canadian country profile too.
 
 :func:`seed_hostile` is run in the test database by the client tests and, through
 ``openbch manage shell``, in the browser tests' served folder.
@@ -10,6 +11,7 @@ summary, document titles, comments and the summary of comments).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -35,14 +37,19 @@ def _author(n: int, payload: str) -> str:
     return username
 
 
-def seed_hostile() -> dict[str, int]:
+def seed_hostile() -> dict[str, Any]:
     """The hostile forum, threads, posts and debate (once); the ids the pages need."""
     if Forum.objects.filter(slug=HOSTILE_FORUM).exists():
         thread = Forum.objects.get(slug=HOSTILE_FORUM).threads.order_by("pk").first()
         assert thread is not None
         edited = thread.posts.filter(revision__gt=1).first()
         period = CommentPeriod.objects.filter(title=PAYLOADS[11]).first()
-        return {"thread": thread.pk, "edited": edited.pk if edited else 0, "period": period.pk if period else 0}
+        return {
+            "thread": thread.pk,
+            "edited": edited.pk if edited else 0,
+            "period": period.pk if period else 0,
+            "record": _record_page(period),
+        }
     services.create_forum(SYSTEM, slug=HOSTILE_FORUM, title=PAYLOADS[0], description=PAYLOADS[1])
     authors = [_author(n, payload) for n, payload in enumerate(PAYLOADS)]
     first = services.start_thread(
@@ -79,7 +86,14 @@ def seed_hostile() -> dict[str, int]:
         )
     services.close_debate(SYSTEM, debate=HOSTILE_DEBATE)
     services.publish_synthesis(SYSTEM, debate=HOSTILE_DEBATE, text=PAYLOADS[10])
-    return {"thread": first.pk, "edited": edited.pk, "period": _hostile_comment_period(authors, now).pk}
+    period = _hostile_comment_period(authors, now)
+    return {"thread": first.pk, "edited": edited.pk, "period": period.pk, "record": _record_page(period)}
+
+
+def _record_page(period: CommentPeriod | None) -> str:
+    """The page of the record the hostile period is on (it shows the period and its outcome)."""
+    uid = period.record.uid if period is not None else ""
+    return f"/en/records/{uid.rsplit('-', 1)[0]}/" if uid else ""
 
 
 def _hostile_comment_period(authors: list[str], now: dt.datetime) -> CommentPeriod:
@@ -117,7 +131,7 @@ def _edit(post_id: int, body: str) -> None:
     services.edit_post(actor_for_user(author), post_id=post_id, body=body)
 
 
-def hostile_pages(ids: dict[str, int]) -> list[str]:
+def hostile_pages(ids: dict[str, Any]) -> list[str]:
     return [
         "/en/forums/",
         f"/en/forums/{HOSTILE_FORUM}/",
@@ -127,6 +141,10 @@ def hostile_pages(ids: dict[str, int]) -> list[str]:
         f"/en/debates/{HOSTILE_DEBATE}/",
         f"/en/debates/{HOSTILE_DEBATE}/report/",
         f"/ar/forums/{HOSTILE_FORUM}/threads/{ids['thread']}/",
+        # where the comment period shows outside participation: its record's page, the country profile
+        *([ids["record"]] if ids.get("record") else []),
+        "/en/countries/ca/",
         "/en/consultations/",
+        # last: the browser test counts the payloads shown on the last page
         f"/en/consultations/{ids['period']}/",
     ]

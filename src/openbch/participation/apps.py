@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class ParticipationConfig(AppConfig):
@@ -13,3 +13,10 @@ class ParticipationConfig(AppConfig):
 
         # the comment periods held on an LMO's decisions, in its profile (GET /api/v1/lmos/{id})
         register_profile_section("comment_periods", lmo_comment_periods)
+        # and where people look on the pages: the decision, its LMO, the country profile
+        if apps.is_installed("openbch.web"):
+            from openbch.participation.pages import country_comment_periods, record_comment_periods
+            from openbch.web.extensions import register_country_section, register_record_section
+
+            register_record_section(record_comment_periods)
+            register_country_section(country_comment_periods)

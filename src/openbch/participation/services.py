@@ -75,8 +75,9 @@ from openbch.participation.models import (
 )
 from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.locking import acquire_write_lock
-from openbch.records.models import Record, RecordState
+from openbch.records.models import Record, RecordLink, RecordState
 from openbch.records.queries import PublishedRecord, linking_records
+from openbch.recordtypes.validate import parse_reference
 
 __all__ = [
     "POSITIONS",
@@ -90,7 +91,9 @@ __all__ = [
     "close_debate",
     "comment",
     "comment_periods",
+    "comment_periods_about",
     "comment_periods_of",
+    "country_comment_periods",
     "create_debate",
     "create_forum",
     "debate_state",
@@ -1105,6 +1108,45 @@ def comment_periods(*, country: str | None = None) -> list[CommentPeriod]:
 def comment_periods_of(record_identifier: str) -> list[CommentPeriod]:
     """The comment periods held on a record (a decision's page links them)."""
     return list(CommentPeriod.objects.filter(record__identifier=record_identifier).order_by("opens_at"))
+
+
+def comment_periods_about(record: Record) -> list[CommentPeriod]:
+    """The comment periods a record's page shows, in opening order: those held on the record and,
+    for an LMO, those on the decisions about it — published ones (their links) and pending ones
+    (a draft or submitted decision naming the LMO, which is what the public is asked about)."""
+    found = CommentPeriod.objects.defer("summary", "summary_html", "documents", "outcome")
+    if record.type != "LMO":
+        periods = list(found.filter(record=record).order_by("opens_at", "pk"))
+        for period in periods:
+            period.record = record  # one query, no join: the caller has the record
+        return periods
+    found = found.select_related("record")
+    decisions = RecordLink.objects.filter(
+        target_identifier=record.identifier, field="modifiedOrganisms", source__type="DEC"
+    ).values("source_id")
+    periods = list(found.filter(Q(record=record) | Q(record__in=decisions)))
+    # few decisions wait at any time: their drafts are read, not searched
+    pending = found.select_related("record__draft").filter(
+        record__type="DEC", record__state__in=[RecordState.DRAFT, RecordState.PENDING]
+    )
+    periods += [p for p in pending if record.identifier in _draft_lmos(p.record)]
+    return sorted(periods, key=lambda p: (p.opens_at, p.pk))
+
+
+def _draft_lmos(decision: Record) -> set[str]:
+    draft = getattr(decision, "draft", None)
+    items = draft.body.get("modifiedOrganisms") if draft is not None else None
+    references = (parse_reference(str(i.get("identifier", ""))) for i in items or [] if isinstance(i, dict))
+    return {r[0] for r in references if r}
+
+
+def country_comment_periods(country: str, *, recent: int = 5) -> list[CommentPeriod]:
+    """A country's comment periods that are open or still to come (soonest closing first), then
+    the ``recent`` latest closed ones."""
+    now = timezone.now()
+    found = CommentPeriod.objects.select_related("record").filter(country=country.upper())
+    current = list(found.filter(closes_at__gt=now).order_by("closes_at", "pk"))
+    return current + list(found.filter(closes_at__lte=now).order_by("-closes_at", "-pk")[:recent])
 
 
 def comment(

@@ -17,24 +17,44 @@ published (``openbch.web.cache``, at most ``OPENBCH_WEB_CACHE_SECONDS``): a prov
 changes should publish through the change log or accept that delay. A provider that fails is logged and left out; the page
 still renders. Alternatively, the whole section is the template ``web/partials/other_databases.html``
 (``{% block other_databases %}`` in ``web/lmo.html``), which another app may override.
+
+**Sections of record pages and country profiles**: a provider ``(record, language) -> PageSection |
+None`` registered with :func:`register_record_section` (or ``(country code, language)`` with
+:func:`register_country_section`) adds a section of its own, rendered from its template with its
+context: participation shows a decision's (and an LMO's) public comment periods this way, without
+the pages knowing about participation. Record pages keep their article in the cache while nothing
+is published, but a section's facts may change without a publication (a comment period opens,
+closes, gets its outcome): so providers run on every request, must answer with one cheap query, and
+their context — plain data (strings, numbers, dates, lists, dicts) — is part of the cached
+article's key, so that the article is made afresh as soon as a section says something new.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from openbch.records.queries import PublishedRecord
 from openbch.web.display import safe_link
 
 __all__ = [
+    "CountrySectionProvider",
     "ExternalInfo",
     "OtherDatabaseProvider",
+    "PageSection",
+    "RecordSectionProvider",
+    "country_sections",
     "other_databases",
     "providers_generation",
+    "record_sections",
+    "register_country_section",
     "register_other_database",
+    "register_record_section",
+    "unregister_country_section",
     "unregister_other_database",
+    "unregister_record_section",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,3 +106,69 @@ def other_databases(lmo: PublishedRecord, language: str) -> list[ExternalInfo]:
         except Exception:  # one broken source must not take the LMO page down
             log.exception("other-database provider %r failed for %s", provider, lmo.uid)
     return found
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A section another app adds to a record page or a country profile."""
+
+    #: the section's id on the page (its heading is ``{key}-title``), e.g. "comment-periods"
+    key: str
+    #: the heading, in the page language
+    heading: str
+    #: the template that renders the section's body; it sees ``section`` (this object)
+    template: str
+    #: what the template shows: plain data only (on record pages it is part of the cache key)
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+RecordSectionProvider = Callable[[PublishedRecord, str], PageSection | None]
+CountrySectionProvider = Callable[[str, str], PageSection | None]
+
+_record_sections: list[RecordSectionProvider] = []
+_country_sections: list[CountrySectionProvider] = []
+#: what a section is about: a record or a country code
+S = TypeVar("S")
+
+
+def register_record_section(provider: RecordSectionProvider) -> None:
+    if provider not in _record_sections:
+        _record_sections.append(provider)
+
+
+def unregister_record_section(provider: RecordSectionProvider) -> None:
+    if provider in _record_sections:
+        _record_sections.remove(provider)
+
+
+def register_country_section(provider: CountrySectionProvider) -> None:
+    if provider not in _country_sections:
+        _country_sections.append(provider)
+
+
+def unregister_country_section(provider: CountrySectionProvider) -> None:
+    if provider in _country_sections:
+        _country_sections.remove(provider)
+
+
+def _sections(providers: list[Callable[[S, str], PageSection | None]], subject: S, language: str) -> list[PageSection]:
+    found = []
+    for provider in list(providers):
+        try:
+            section = provider(subject, language)
+        except Exception:  # one broken section must not take the page down
+            log.exception("page-section provider %r failed for %s", provider, subject)
+            continue
+        if section is not None:
+            found.append(section)
+    return found
+
+
+def record_sections(item: PublishedRecord, language: str) -> list[PageSection]:
+    """The sections other apps add to this record's page, in the order they registered."""
+    return _sections(_record_sections, item, language)
+
+
+def country_sections(code: str, language: str) -> list[PageSection]:
+    """The sections other apps add to a country's profile (``code``: ISO code, upper case)."""
+    return _sections(_country_sections, code, language)

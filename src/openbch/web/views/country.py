@@ -1,4 +1,5 @@
-"""Country profiles: the competent national authorities, focal points, laws and decisions of a country."""
+"""Country profiles: the competent national authorities, focal points, laws and decisions of a country,
+and the sections other apps add (:func:`openbch.web.extensions.country_sections`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from openbch.recordtypes import get_record_type, record_types
 from openbch.vocabularies import get_vocabulary
 from openbch.web.cache import cached_search
 from openbch.web.display import country_name, country_url, localized, record_url, term_text, type_label
+from openbch.web.extensions import country_sections
 from openbch.web.views.common import error_page, page, page_language
 from openbch.web.views.search import result_views
 
@@ -104,6 +106,8 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
             "decisions": result_views(found["results"], language),
             "decision_total": counts.get("DEC", 0),
             "decision_types": decision_types,
+            # e.g. the country's comment periods on pending decisions (openbch.participation.pages)
+            "sections": country_sections(owner, language),
             "nav": "countries",
         },
     )

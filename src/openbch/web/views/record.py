@@ -14,7 +14,7 @@ from openbch.records.queries import PublishedRecord, get_published
 from openbch.recordtypes import get_record_type
 from openbch.web.cache import cached
 from openbch.web.display import RecordView, diff_rows, is_guid, record_url, record_view
-from openbch.web.extensions import providers_generation
+from openbch.web.extensions import providers_generation, record_sections
 from openbch.web.views.common import error_page, page, page_language
 from openbch.web.views.lmo_context import lmo_context
 from openbch.web.views.record_context import record_context, record_history
@@ -40,16 +40,20 @@ def render_record(request: HttpRequest, item: PublishedRecord, *, printing: bool
     """A record's page (an LMO's with its profile), the article rendered once per state of the data.
 
     The article is what every visitor sees alike, so it is cached (:mod:`openbch.web.cache`); the
-    frame around it (header, the visitor's name, the CSRF token) is rendered for each request.
+    frame around it (header, the visitor's name, the CSRF token) is rendered for each request. The
+    sections other apps add (:func:`openbch.web.extensions.record_sections`) are asked on every
+    request, and what they say is part of the key: they change without a publication.
     """
     language = page_language()
     is_lmo = item.record.type == "LMO"
+    sections = record_sections(item, language)
 
     def build() -> tuple[str, str, str]:
         if is_lmo:
             context = lmo_context(request, item, printing=printing)
         else:
             context = record_context(request, item, printing=printing)
+        context["record_sections"] = sections
         view: RecordView = context["view"]
         title = f"{view.title.text} — {view.type_label}"
         unique = context.get("lmo", {}).get("unique") if is_lmo else ""
@@ -58,7 +62,8 @@ def render_record(request: HttpRequest, item: PublishedRecord, *, printing: bool
         fragment = "web/fragments/lmo.html" if is_lmo else "web/fragments/record.html"
         return title, render_to_string(fragment, context, request), context["page_url"]
 
-    parts = [item.uid, item.record.state, printing, language, request.get_host(), providers_generation()]
+    shown = [[s.key, s.heading, s.template, s.context] for s in sections]
+    parts = [item.uid, item.record.state, printing, language, request.get_host(), providers_generation(), shown]
     title, article, page_url = cached("record", parts, build)
     return page(
         request,
