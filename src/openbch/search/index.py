@@ -46,9 +46,8 @@ from openbch.records.models import ChangeEvent, Record, RecordLink, RecordState
 from openbch.records.queries import PUBLIC_STATES, SourceRow, published_rows_after, source_rows
 from openbch.recordtypes import RecordType, get_record_type, record_types
 from openbch.recordtypes.validate import parse_reference
+from openbch.search.analysis import ANALYZERS, STEMMED, word_text
 from openbch.search.query import (
-    ANALYZERS,
-    STEMMED,
     Catalogue,
     FacetSpec,
     date_key,
@@ -72,12 +71,12 @@ __all__ = [
 ]
 
 #: bump when the schema or the way documents are built changes: existing indexes are rebuilt
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_FILE = "meta-openbch.json"
 _BATCH = 1000
 #: a rebuild reads this many records per query (one plain SQL read: no model instances), and
 #: tantivy analyses them on two threads of 200 MB each, beside the thread that builds the documents
-#: (tantivy's analysis, its regex tokenizer above all, costs more than building them in Python)
+#: (tantivy's analysis costs more CPU than building them in Python, even with the simple tokenizer)
 _REBUILD_BATCH = 5000
 _REBUILD_HEAP = 400_000_000
 _REBUILD_THREADS = 2
@@ -111,10 +110,11 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("text", stored=False)
     # the same text, accent-folded and CJK-aware; stored for highlights
     builder.add_text_field("fold", stored=True, tokenizer_name="openbch_fold")
+    # the unstored text fields take the cheaper simple tokenizer on word_text() (search.analysis)
     for lang in STEMMED:
         builder.add_text_field(f"stem_{lang}", stored=False, tokenizer_name=f"openbch_{lang}")
     # text of the records this one covers (a decision: its LMOs' names), ranked low
-    builder.add_text_field("related", stored=False, tokenizer_name="openbch_fold")
+    builder.add_text_field("related", stored=False, tokenizer_name="openbch_words")
     # exact keys: the record's own identifiers; components and keyword values; covered LMOs'
     builder.add_text_field("idkey", stored=False, tokenizer_name="raw")
     builder.add_text_field("keys", stored=False, tokenizer_name="raw")
@@ -188,6 +188,20 @@ def _strings(value: Any) -> Iterator[tuple[str | None, str]]:
             yield None, str(item)
 
 
+_keys: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _identifier_keys(text: str) -> tuple[str, tuple[str, ...]]:
+    """(compact key, compact keys of its stack's parts) of an identifier: an LMO's is needed by its
+    own document and by every record covering it."""
+    found = _keys.get(text)
+    if found is None:
+        if len(_keys) > _CACHE_LIMIT:
+            _keys.clear()
+        found = _keys[text] = (compact_key(text), tuple(compact_key(p) for p in split_stack(text)))
+    return found
+
+
 def _zeros(text: str) -> str:
     """The spelling with digit zeros: ``MON-ØØ81Ø-6`` is also found as ``mon 00810 6``."""
     return text.replace("Ø", "0").replace("ø", "0")
@@ -218,6 +232,7 @@ _labels: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 def _term_labels(vocabulary_name: str | None, ids: Iterable[str]) -> list[str]:
+    """The terms' labels in every language, as ``related`` text (:func:`word_text`)."""
     if vocabulary_name is None:
         return []
     found: list[str] = []
@@ -228,7 +243,9 @@ def _term_labels(vocabulary_name: str | None, ids: Iterable[str]) -> list[str]:
             if len(_labels) > _CACHE_LIMIT:
                 _labels.clear()
             vocabulary = get_vocabulary(vocabulary_name)
-            labels = _labels[key] = tuple(vocabulary.terms[term_id].label.values()) if term_id in vocabulary else ()
+            labels = _labels[key] = (
+                tuple(word_text(t) for t in vocabulary.terms[term_id].label.values()) if term_id in vocabulary else ()
+            )
         found.extend(labels)
     return found
 
@@ -240,6 +257,7 @@ class LmoProfile:
     traits: frozenset[str]
     organisms: frozenset[str]
     genes: frozenset[str]
+    #: its names and identifiers as ``related`` text (:func:`word_text`)
     names: tuple[str, ...]
     keys: tuple[str, ...]
 
@@ -301,13 +319,13 @@ class _Context:
             self.profile(identifier)
 
     def names(self, identifier: str) -> tuple[str, ...]:
-        """Names of an organism or a genetic element, in every language (for LMO text)."""
+        """Names of an organism or a genetic element, in every language, as ``related`` text."""
         if identifier not in self._names:
             item = self.item(identifier)
             names: list[str] = []
             if item is not None:
                 for name in ("scientificName", "commonNames", "name", "abbreviation", "synonymNames"):
-                    names.extend(text for _, text in _strings(item.body.get(name)))
+                    names.extend(word_text(text) for _, text in _strings(item.body.get(name)))
             self._names[identifier] = tuple(names)
         return self._names[identifier]
 
@@ -319,6 +337,13 @@ class _Context:
                 if item is not None:
                     self._profiles[identifier] = self.profile_of(item, depth)
         return self._profiles[identifier]
+
+    def own_profile(self, item: SourceRow) -> LmoProfile:
+        """An LMO's profile for its own document: often made already for a record that covers it."""
+        profile = self._profiles.get(item.identifier)
+        if profile is None:
+            profile = self._profiles[item.identifier] = self.profile_of(item)
+        return profile
 
     def profile_of(self, item: SourceRow, depth: int = 0) -> LmoProfile:
         body = item.body
@@ -341,13 +366,14 @@ class _Context:
                 names.append(text)
                 if name == "uniqueIdentification":
                     names.append(_zeros(text))
-                    keys.append(compact_key(text))
-                    keys.extend(compact_key(p) for p in split_stack(text))
+                    key, parts = _identifier_keys(text)
+                    keys.append(key)
+                    keys.extend(parts)
         return LmoProfile(
             traits=frozenset(_expand("lmo-traits", _term_ids(body.get("traits")))),
             organisms=frozenset(organisms),
             genes=frozenset(_references(body.get("genes"))),
-            names=tuple(names),
+            names=tuple(word_text(name) for name in names),
             keys=tuple(k for k in keys if k),
         )
 
@@ -508,19 +534,20 @@ def document_fields(item: SourceRow, context: _Context, catalogue: Catalogue) ->
             continue
         for language, string in _strings(value):
             text.append(string)
-            if language:
-                by_language.setdefault(language, []).append(string)
+            if language in STEMMED:
+                by_language.setdefault(language, []).append(word_text(string))
             if mode == "identifier":
                 text.append(_zeros(string))
-                idkey.add(compact_key(string))
-                keys.add(compact_key(string))
-                keys.update(compact_key(p) for p in split_stack(string))
+                key, parts = _identifier_keys(string)
+                idkey.add(key)
+                keys.add(key)
+                keys.update(parts)
             elif mode == "keyword":
                 keys.add(string.strip().lower())
     for name, vocabulary in plan.term_facets:
         related.extend(_term_labels(vocabulary, _term_ids(body.get(name))))
 
-    own = context.profile_of(item) if item.type == "LMO" else None
+    own = context.own_profile(item) if item.type == "LMO" else None
     if own is not None:
         for ref in (*own.organisms, *own.genes):
             related.extend(context.names(ref))
@@ -564,8 +591,7 @@ def document_fields(item: SourceRow, context: _Context, catalogue: Catalogue) ->
     if own_date is not None:
         fields["date"] = [own_date.isoformat()]
     for language, strings in by_language.items():
-        if language in STEMMED:
-            fields[f"stem_{language}"] = strings
+        fields[f"stem_{language}"] = strings
     sort_keys: dict[str, str] = {}  # most languages fall back to the same title: sort it once
     for language, shown in zip(UN_LANGUAGES, _sort_titles(titles), strict=True):
         if shown not in sort_keys:

@@ -39,6 +39,7 @@ from openbch.identifiers.oecd import compact_key, is_probably_oecd_uid, split_st
 from openbch.records.queries import find_lmos_by_oecd_uid, get_published
 from openbch.recordtypes import RecordType, record_types
 from openbch.recordtypes.validate import GUID
+from openbch.search.analysis import ANALYZERS, STEMMED, word_text
 from openbch.vocabularies import Vocabulary, get_vocabulary
 
 __all__ = [
@@ -679,30 +680,6 @@ IDENTIFIER_SCORES = {"idkey": 10_000.0, "keys": 500.0, "related_keys": 50.0}
 #: a word found in several fields counts a little more than in its best field alone
 FIELD_TIE_BREAKER = 0.1
 
-# Han, kana and hangul characters are single tokens (Chinese is written without spaces; a word of
-# several characters becomes a phrase query); any other run of letters, marks and digits is a word
-_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
-_TOKENS = rf"[{_CJK}]|[[\p{{L}}\p{{M}}\p{{N}}]--[{_CJK}]]+"
-#: languages with a stemmed field (tantivy has no Chinese stemmer; Chinese is matched by character)
-STEMMED = {"en": "english", "fr": "french", "es": "spanish", "ru": "russian", "ar": "arabic"}
-
-
-def _analyzer(stemmer: str | None = None) -> tantivy.TextAnalyzer:
-    builder = (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(_TOKENS))
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-    )
-    if stemmer:
-        builder = builder.filter(tantivy.Filter.stemmer(stemmer))
-    return builder.filter(tantivy.Filter.ascii_fold()).build()
-
-
-#: the analyzers of the index's text fields (registered on every opened index)
-ANALYZERS: dict[str, tantivy.TextAnalyzer] = {
-    "openbch_fold": _analyzer(),
-    **{f"openbch_{lang}": _analyzer(name) for lang, name in STEMMED.items()},
-}
 # tantivy's "default" tokenizer, to analyse words for the ``text`` field the same way
 _DEFAULT = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -713,7 +690,7 @@ _DEFAULT = (
 _FIELD_ANALYZERS: dict[str, tantivy.TextAnalyzer | None] = {
     "title": ANALYZERS["openbch_fold"],
     "fold": ANALYZERS["openbch_fold"],
-    "related": ANALYZERS["openbch_fold"],
+    "related": ANALYZERS["openbch_words"],
     **{f"stem_{lang}": ANALYZERS[f"openbch_{lang}"] for lang in STEMMED},
     "text": _DEFAULT,
     # raw fields: the word as written
@@ -722,6 +699,8 @@ _FIELD_ANALYZERS: dict[str, tantivy.TextAnalyzer | None] = {
     "type": None,
     "owner": None,
 }
+#: fields analysed by the simple tokenizer, which needs the text prepared (analysis.word_text)
+_WORD_TEXT_FIELDS = frozenset({"related", *(f"stem_{lang}" for lang in STEMMED)})
 
 
 def identifier_keys(text: str) -> tuple[list[str], list[str]]:
@@ -798,6 +777,8 @@ class _Builder:
     def _field_query(self, field_name: str, phrase: str, slop: int, prefix: bool) -> tuple[tantivy.Query, int] | None:
         """The query of a word or phrase in one field, and how many documents have its rarest word there."""
         analyzer = _FIELD_ANALYZERS[field_name]
+        if field_name in _WORD_TEXT_FIELDS:
+            phrase = word_text(phrase)
         tokens = analyzer.analyze(phrase) if analyzer is not None else [phrase]
         if not tokens:
             return None
