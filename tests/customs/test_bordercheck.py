@@ -12,15 +12,10 @@ import pytest
 
 from openbch.core.actors import SYSTEM
 from openbch.core.errors import BadRequestError, NotFoundError
-from openbch.customs.bordercheck import (
-    MAX_IDENTIFIERS,
-    USES,
-    VERDICT_ORDER,
-    Verdict,
-    check_shipment,
-    decision_pack,
-    weakest,
-)
+from openbch.customs.bordercheck import MAX_IDENTIFIERS, check_shipment
+from openbch.customs.decisions import USES
+from openbch.customs.pack import decision_pack
+from openbch.customs.verdicts import VERDICT_ORDER, Verdict, weakest
 from openbch.identifiers.oecd import verifier_digit
 from openbch.records.models import Record, RecordLink
 from openbch.records.queries import latest_revisions

@@ -1,6 +1,7 @@
 """The border check in the API: ``/api/v1/border-check`` (GET, and POST for long documents) and
 ``/api/v1/border-check/pack`` (a country's decisions to keep offline). ``openbch.api.app`` calls
-:func:`mount`. Parse, call :mod:`openbch.customs.bordercheck`, return; nothing else here.
+:func:`mount`. Parse, call :mod:`openbch.customs.bordercheck` (or :mod:`openbch.customs.pack`), return;
+nothing else here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from ninja import Field, NinjaAPI, Query, Router, Schema
 from openbch.api.language import requested_language
 from openbch.api.params import LANGUAGE_PATTERN, Language
 from openbch.api.schemas import Problem
-from openbch.customs.bordercheck import MAX_TEXT, check_shipment, decision_pack
+from openbch.customs.bordercheck import MAX_TEXT, check_shipment
+from openbch.customs.pack import decision_pack
 
 __all__ = ["mount", "router"]
 

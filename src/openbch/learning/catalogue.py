@@ -53,7 +53,7 @@ __all__ = [
 
 AUDIENCES = ("customs", "focal-points")
 QUESTION_KINDS = ("single", "multiple", "matching", "border-check")
-#: the intended uses of the border check (``openbch.customs.bordercheck.USES``)
+#: the intended uses of the border check (``openbch.customs.decisions.USES``)
 EXERCISE_USES = ("food", "feed", "processing", "cultivation", "field-trial", "contained-use", "transit")
 #: what an exercise's generated document may contain: identifiers with these verdicts
 EXERCISE_MIX = (

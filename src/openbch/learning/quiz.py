@@ -33,7 +33,7 @@ from openbch.learning.catalogue import Module, Question
 __all__ = ["VERDICTS", "Responses", "draw_paper", "present", "review", "score"]
 
 Responses = Mapping[str, Sequence[str]]
-#: the border check's verdicts, strongest first (``openbch.customs.bordercheck.Verdict``)
+#: the border check's verdicts, strongest first (``openbch.customs.verdicts.Verdict``)
 VERDICTS = (
     "authorised",
     "authorised-with-conditions",

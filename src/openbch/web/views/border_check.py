@@ -20,16 +20,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from openbch.core.errors import BadRequestError, Issue, NotFoundError
-from openbch.customs.bordercheck import (
-    MAX_TEXT,
-    USES,
-    DecisionEvidence,
-    ItemCheck,
-    ShipmentCheck,
-    check_shipment,
-    data_version,
-    use_label,
-)
+from openbch.customs.advice import use_label
+from openbch.customs.bordercheck import MAX_TEXT, ItemCheck, ShipmentCheck, check_shipment
+from openbch.customs.decisions import USES, DecisionEvidence
+from openbch.customs.reading import data_version
 from openbch.identifiers.record_uid import parse_record_uid
 from openbch.vocabularies import get_vocabulary
 from openbch.web import qrcode
