@@ -36,6 +36,15 @@ def test_get_answers_the_issue_example_with_the_decisions_and_the_methods(client
     assert body["data"]["seq"] > 0
 
 
+def test_several_uses_in_one_get(client: Client) -> None:
+    answer = client.get(URL, {"text": "mon-00810-6 x MON-ØØ6Ø3-6", "country": "CA", "use": "food,feed"}).json()
+    assert answer["use"] == "food,feed" and answer["uses"] == ["food", "feed"]
+    assert answer["overall"] == "authorised" and answer["items"][0]["per_use"] == {
+        "food": "authorised",
+        "feed": "authorised",
+    }
+
+
 def test_post_takes_a_long_document_and_gives_the_same_verdicts_as_the_service(client: Client) -> None:
     filler = "Bill of lading, 12 containers of yellow maize, port of loading Santos.\n" * 600
     text = f"{filler}May contain: MON-ØØ81Ø-6, mon-00603-6; DAS-Ø15Ø7-1\n{filler}"

@@ -94,6 +94,24 @@ def test_the_issue_example_a_stack_in_odd_spellings_for_food_and_feed_in_canada(
         assert any("QL-EVE-ZM-001" in step or "QT-EVE" in step for step in item.next_steps)
 
 
+def test_food_and_feed_in_one_check_is_the_weaker_of_both_with_the_decisions_of_each() -> None:
+    both = check_shipment("mon-00810-6 x MON-ØØ6Ø3-6", "CA", "food,feed")
+    (item,) = both.items
+    assert both.uses == ["food", "feed"] and both.per_use == {"food": "authorised", "feed": "authorised"}
+    assert item.per_use == {"food": "authorised", "feed": "authorised"} and item.verdict == Verdict.AUTHORISED
+    for component in item.components:
+        decided = {use for d in component.evidence for use in d.uses}
+        assert {"food", "feed"} <= decided  # the food decisions and the feed decisions, together
+    # a use one of them is not authorised for makes the shipment's verdict the weaker one
+    single = {u: check_shipment(MON810, "EU", u).overall for u in ("food", "cultivation")}
+    mixed = check_shipment(MON810, "EU", "food,cultivation")
+    assert mixed.per_use == {u: v.value for u, v in single.items()}
+    assert mixed.overall == weakest(single.values())
+    with pytest.raises(BadRequestError) as refused:
+        check_shipment(MON810, "CA", "food,eating")
+    assert refused.value.issues[0].path == "/use"
+
+
 @pytest.mark.parametrize(
     "spelling",
     [

@@ -34,6 +34,9 @@ def test_the_form_is_in_the_navigation_and_works_without_javascript(client: Clie
     form = empty.split('<form method="get"', 1)[1].split("</form>", 1)[0]
     assert 'name="text"' in form and 'name="country"' in form and 'name="use"' in form
     assert "Data as of change" in empty
+    html = get(client, {"text": DOCUMENT, "country": "CA", "use": ["food", "feed"]})
+    assert 'value="food" checked' in html and 'value="feed" checked' in html and 'value="transit" checked' not in html
+    assert "food: <strong>" in html  # the verdict for each use
     html = get(client, {"text": DOCUMENT, "country": "CA", "use": "feed"})
     answer = check_shipment(DOCUMENT, "CA", "feed")
     verdict = html.split('id="bc-verdict"', 1)[1].split("</h2>", 1)[0]

@@ -57,10 +57,20 @@ Text = Annotated[
 ]
 
 
+_USES = "food|feed|processing|cultivation|field-trial|contained-use|transit"
+
+
 class BorderCheckParams(Schema):
     text: Text
     country: Country
-    use: Use = Field(..., description="the intended use of the shipment", examples=["food"])
+    use: str = Field(
+        ...,
+        pattern=rf"^({_USES})(,({_USES}))*$",
+        max_length=120,
+        description="the intended use of the shipment, or several comma-separated (`food,feed`: each "
+        "identifier's verdict is then the weakest of its verdicts for them, `per_use` gives each)",
+        examples=["food", "food,feed"],
+    )
 
 
 class BorderCheckIn(BorderCheckParams):
@@ -145,6 +155,7 @@ class ShipmentItemOut(Schema):
     suggestions: list[str]
     warnings: list[str]
     next_steps: list[str]
+    per_use: dict[str, VerdictName] = Field(..., description="with several uses: the verdict for each")
 
 
 class DataVersionOut(Schema):
@@ -155,7 +166,9 @@ class DataVersionOut(Schema):
 class BorderCheckOut(Schema):
     country: str
     country_name: str
-    use: Use
+    use: str = Field(..., description="the use asked, or the uses joined by commas")
+    uses: list[Use]
+    per_use: dict[str, VerdictName] = Field(..., description="with several uses: the shipment's verdict for each")
     use_label: str
     language: str
     overall: VerdictName = Field(..., description="the weakest of the items' verdicts (see verdict_order)")

@@ -105,6 +105,8 @@ class ItemCheck:
     suggestions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
+    #: when several uses were asked: the verdict for each (``verdict`` is the weakest of them)
+    per_use: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_stack(self) -> bool:
@@ -129,6 +131,9 @@ class ShipmentCheck:
     stacks_rule: str = ""
     laboratories: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    #: the uses asked (``use`` joins them with commas); with several, the shipment's verdict per use
+    uses: list[str] = field(default_factory=list)
+    per_use: dict[str, str] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -147,6 +152,10 @@ class ShipmentCheck:
 def check_shipment(text: str, country: str, use: str, language: str = "en") -> ShipmentCheck:
     """Check the LMOs a document names against ``country``'s decisions for ``use`` (module docstring).
 
+    ``use`` may name several uses, comma-separated (``food,feed``: a shipment for food and feed):
+    each identifier's verdict is then the weakest of its verdicts for those uses, with the verdict
+    for each use beside it, and its evidence is the decisions that decide any of them.
+
     Raises:
         BadRequestError: empty or too long text, no country, unknown use, more than
             :data:`MAX_IDENTIFIERS` identifiers; each issue names its field (``/text``,
@@ -154,8 +163,50 @@ def check_shipment(text: str, country: str, use: str, language: str = "en") -> S
         NotFoundError: a country code that names no country (``/country``), a text in which no
             LMO identifier is found (``/text``).
     """
+    uses = list(dict.fromkeys(part.strip() for part in use.split(","))) if "," in use else [use]
     with translation.override(language):
-        return _check(text, country, use, language)
+        for asked in uses:
+            _validate(text, country, asked)
+        answers = [_check(text, country, asked, language) for asked in uses]
+    answer = answers[0] if len(answers) == 1 else _combined(answers)
+    answer.uses = uses
+    return answer
+
+
+def _union(lists: Iterable[list[DecisionEvidence]]) -> list[DecisionEvidence]:
+    found: dict[str, DecisionEvidence] = {}
+    for evidence in lists:
+        for decision in evidence:
+            found.setdefault(decision.uid, decision)
+    return list(found.values())
+
+
+def _combined(answers: list[ShipmentCheck]) -> ShipmentCheck:
+    """One answer for several uses: the same identifiers (found in the same text), each judged for
+    every use; the advice is the one of the weakest use's answer."""
+    uses = [a.use for a in answers]
+    first = answers[0]
+    for position, item in enumerate(first.items):
+        per_use = [a.items[position] for a in answers]
+        weakest_one = max(per_use, key=lambda i: VERDICT_ORDER.index(i.verdict))
+        item.per_use = {u: i.verdict.value for u, i in zip(uses, per_use, strict=True)}
+        item.verdict = weakest_one.verdict
+        item.next_steps = weakest_one.next_steps
+        item.inferred = weakest_one.inferred
+        item.evidence = _union(i.evidence for i in per_use)
+        taken = {d.uid for d in item.evidence}
+        item.related = [d for d in _union(i.related for i in per_use) if d.uid not in taken]
+        for index, component in enumerate(item.components):
+            versions = [i.components[index] for i in per_use]
+            component.verdict = weakest(c.verdict for c in versions)
+            component.evidence = _union(c.evidence for c in versions)
+            taken = {d.uid for d in component.evidence}
+            component.related = [d for d in _union(c.related for c in versions) if d.uid not in taken]
+    first.per_use = {a.use: a.overall.value for a in answers}
+    first.overall = weakest(i.verdict for i in first.items)
+    first.use = ",".join(uses)
+    first.use_label = " + ".join(a.use_label for a in answers)
+    return first
 
 
 def _validate(text: str, country: str, use: str) -> None:
@@ -270,7 +321,6 @@ def _read(by_key: dict[str, Record], country: str, name: str, use: str, language
 
 
 def _check(text: str, country: str, use: str, language: str) -> ShipmentCheck:
-    _validate(text, country, use)
     name = country_name(country.strip(), language)
     country = country.strip().upper()
     version = data_version()

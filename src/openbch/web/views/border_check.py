@@ -91,6 +91,7 @@ def _item(item: ItemCheck) -> dict[str, Any]:
     return {
         **item.__dict__,
         "verdict_label": verdict_label(item.verdict),
+        "per_use": [{"use": use_label(u), "verdict": v, "label": verdict_label(v)} for u, v in item.per_use.items()],
         "url": _lmo_url(item.unique_identifier, item.lmo_uid),
         "evidence": [_decision(d) for d in item.evidence],
         # on the page, the other decisions on the same use (withdrawn, expired, not authorisations):
@@ -146,7 +147,8 @@ def _context(request: HttpRequest) -> tuple[dict[str, Any], int]:
     language = page_language()
     text = request.GET.get("text", "")[: MAX_TEXT + 1]
     country = request.GET.get("country", "").strip().upper()[:2]
-    use = request.GET.get("use", "")
+    # several uses: checkboxes send use=food&use=feed; a shared link says use=food,feed
+    use = ",".join(part for value in request.GET.getlist("use") for part in value.split(",") if part)[:200]
     asked = any(k in request.GET for k in ("text", "country", "use"))
     result: ShipmentCheck | None = None
     issues: list[dict[str, str]] = []
@@ -165,7 +167,7 @@ def _context(request: HttpRequest) -> tuple[dict[str, Any], int]:
         "text": text,
         "country": country,
         "use": use,
-        "uses": [{"code": u, "label": use_label(u)} for u in USES],
+        "uses": [{"code": u, "label": use_label(u), "checked": u in use.split(",")} for u in USES],
         "countries": countries,
         "issues": issues,
         "asked": asked,
