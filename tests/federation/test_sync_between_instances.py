@@ -365,3 +365,46 @@ def test_bundles_carried_both_ways_reach_the_state_online_sync_reaches(central: 
     assert answer["published"] == 1
     with OpenBCHClient(central.url) as client:
         assert client.get(mine["uid"])["content_hash"] == mine["hash"]
+
+
+def test_kill_9_during_push_loses_nothing_and_doubles_nothing(central: Instance, node: Instance) -> None:
+    _openbch(node.env, "sync", "pull")
+    many = node.data_dir / "many.jsonl"
+    lines = []
+    for n in range(120):
+        body = {**COLOMBIA["body"], "acronym": f"AUT{n}", "name": {"es": f"Autoridad regional {n}"}}
+        lines.append(json.dumps({**COLOMBIA, "key": f"cna/co/regional-{n}", "body": body}, ensure_ascii=False))
+    many.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _openbch(node.env, "load", str(many))
+    rng = random.Random(20261204)
+    interrupted = 0
+    for _ in range(5):
+        process = subprocess.Popen(
+            [str(OPENBCH), "sync", "push", "--limit", "3"],
+            env=node.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(1.2, 2.5))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        interrupted += 0 < _status(node)["pending_pushes"] < 120
+    assert interrupted, "no kill landed during a push: the test proved nothing"
+    _openbch(node.env, "sync", "push")
+    assert _status(node)["pending_pushes"] == 0
+    with sqlite3.connect(node.data_dir / "openbch.sqlite3") as db:
+        mine = dict(
+            db.execute(
+                "SELECT r.identifier, v.content_hash FROM records_record r JOIN records_revision v "
+                "ON v.record_id = r.id AND v.revision = r.revision WHERE r.owner = 'CO' AND r.source_key LIKE 'cna/co/regional-%'"
+            ).fetchall()
+        )
+    assert len(mine) == 120
+    at_central: dict[str, list[str]] = {}
+    with OpenBCHClient(central.url) as client:
+        for change in client.iter_changes(limit=2000, records=True):
+            if change["identifier"] in mine:
+                at_central.setdefault(change["identifier"], []).append(change["record"]["content_hash"])
+    # every record arrived, once (one published event each), with the node's content
+    assert {i: hashes for i, hashes in at_central.items()} == {i: [digest] for i, digest in mine.items()}
