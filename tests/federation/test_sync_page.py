@@ -36,3 +36,14 @@ def test_only_an_administrator_may_see_it() -> None:
 def test_central_says_what_it_is() -> None:
     page = client_for(make_user("admin", ("administrator", None))).get("/en/manage/sync/")
     assert "This instance is a central clearing-house" in html(page)
+
+
+def test_a_nodes_home_page_leads_with_its_own_country() -> None:
+    plain = html(Client().get("/en/"))
+    assert 'id="node-country"' not in plain and 'id="own-decisions"' not in plain
+    init_node(SYSTEM, country="CA", central_url="http://127.0.0.1:9/", countries=[])
+    home = html(Client().get("/en/"))
+    assert "The national clearing-house of" in home and 'href="/en/countries/ca/"' in home
+    own = home.index('id="own-decisions"')
+    assert own < home.index('id="latest-title"')
+    assert "Latest decisions of Canada" in home

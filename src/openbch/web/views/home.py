@@ -20,8 +20,26 @@ LATEST = 8
 TOP_COUNTRIES = 12
 
 
+def _node_country(language: str) -> dict[str, Any] | None:
+    """On a national node, its country (the page leads with it and its latest decisions); else None."""
+    from openbch.federation.models import Node
+
+    node = Node.objects.first()
+    if node is None:
+        return None
+    own = cached_search({"type": ["DEC"], "country": [node.country.lower()], "limit": [str(LATEST)]}, language)
+    return {
+        "code": node.country,
+        "name": country_name(node.country.lower(), language),
+        "url": country_url(node.country.lower()),
+        "latest": result_views(own["results"], language),
+        "total": own["total"],
+    }
+
+
 def home(request: HttpRequest) -> HttpResponse:
     language = page_language()
+    node_country = _node_country(language)
     # one search answers both: the latest decisions (date order) and, from the type facet — which
     # leaves out its own filter — the number of records of every type
     found = cached_search({"type": ["DEC"], "facet": ["type", "country"], "limit": [str(LATEST)]}, language)
@@ -36,6 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {"url": country_url(value["id"]), "name": country_name(value["id"], language), "count": value["count"]}
         for value in found["facets"][1]["values"][:TOP_COUNTRIES]
     ]
+    if node_country:  # a node lists its own country first
+        mine = [c for c in countries if c["url"] == node_country["url"]]
+        countries = mine + [c for c in countries if c["url"] != node_country["url"]]
     return page(
         request,
         "web/home.html",
@@ -45,5 +66,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "latest": result_views(found["results"], language),
             "decision_countries": countries,
             "more_countries": len(found["facets"][1]["values"]) > TOP_COUNTRIES,
+            "node_country": node_country,
         },
     )
