@@ -101,7 +101,6 @@ def sync_push(
     node = Node.objects.first()
     if node is None:
         fail("this instance is not a national node: run 'openbch node init' first")
-    assert node is not None
     try:
         report = push(SYSTEM, post=http_poster(node.central_url, token), limit=limit)
     except ApiError as exc:

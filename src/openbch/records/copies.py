@@ -34,7 +34,6 @@ from django.utils import timezone
 
 from openbch.core.actors import Actor
 from openbch.core.errors import Issue, NotFoundError, PermissionDeniedError, ValidationFailedError
-from openbch.records.hashing import content_hash
 from openbch.records.locking import acquire_write_lock
 from openbch.records.models import Record, RecordState, Revision
 from openbch.records.policy import Action, allowed
@@ -86,8 +85,10 @@ def _issue(change: CopiedChange, path: str, code: str, message: str) -> Issue:
     return Issue(f"{change.where}{path}", code, message)
 
 
-def _check(change: CopiedChange, record_type: RecordType, held: Record | None) -> tuple[list[Issue], list[str]]:
-    """The change's issues, and the languages of its body."""
+def _check(
+    change: CopiedChange, record_type: RecordType, held: Record | None, digest: str
+) -> tuple[list[Issue], list[str]]:
+    """The change's issues, and the languages of its body (``digest``: the body's content hash)."""
     issues = []
     languages: list[str] = []
     if not GUID.match(change.identifier):
@@ -97,7 +98,7 @@ def _check(change: CopiedChange, record_type: RecordType, held: Record | None) -
             _issue(change, "/type", "conflict", f"{held.identifier} is held here as a {held.type} of {held.owner}")
         )
     if change.kind == "published":
-        if content_hash(change.body) != change.content_hash:
+        if digest != change.content_hash:
             issues.append(
                 _issue(change, "/content_hash", "hash_mismatch", "the body's SHA-256 is not the content hash given")
             )
@@ -153,7 +154,21 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange]) -> CopyReport:
                 raise PermissionDeniedError(
                     f"{actor.name} may not {action} {record_type.code} records of {change.owner} ({change.where})"
                 )
-            issues, languages = _check(change, record_type, record)
+            # the revision to write is prepared first: it serialises and hashes the body once, for the
+            # check against the hash given and for storage
+            prepared = (
+                PreparedRevision(
+                    record_type=record_type,
+                    owner=change.owner,
+                    body=dict(change.body),
+                    identifier=identifier,
+                    languages=[],
+                    origin=change.origin,
+                )
+                if change.kind == "published"
+                else None
+            )
+            issues, languages = _check(change, record_type, record, prepared.hash if prepared else "")
             if issues:
                 errors.extend(issues)
                 continue
@@ -192,18 +207,11 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange]) -> CopyReport:
                 if identifier in batch.identifiers:
                     flush()
                 batch.identifiers.add(identifier)
-                batch.items.append(
-                    PreparedRevision(
-                        record_type=record_type,
-                        owner=change.owner,
-                        body=dict(change.body),
-                        identifier=identifier,
-                        languages=languages,
-                        existing=held.get(identifier),
-                        previous_hash=held_hashes.get((identifier, current), ""),
-                        origin=change.origin,
-                    )
-                )
+                assert prepared is not None
+                prepared.languages = languages
+                prepared.existing = held.get(identifier)
+                prepared.previous_hash = held_hashes.get((identifier, current), "")
+                batch.items.append(prepared)
                 at_revision[identifier] = change.revision
                 numbers[change.number] = identifier
                 held_hashes[(identifier, change.revision)] = change.content_hash
