@@ -10,6 +10,8 @@ Usage: python benchmarks/thread_page.py [--posts 1000] [--clients 16] [--request
   Redis at 127.0.0.1:6379/4, as ``benchmarks/web_ttfb.py`` does) on a free 127.0.0.1 port, warms
   up, then ``--clients`` threads send ``--requests`` requests for the thread page (an anonymous
   reader, as most are) and, for comparison, for the API's ``/api/v1/threads/{id}``.
+* ``--signed-in``: each client is a different signed-in reader who wrote posts in the thread
+  (their pages carry their own controls: Edit on their posts, Reply and Report on the others').
 * Prints p50/p95/p99 TTFB per kind, the page's size, and a JSON line with the figures.
   ``--no-cache`` renders the posts for every request, as signed-in readers get them (what an
   anonymous reader sees is kept in the cache until the thread changes; see
@@ -60,7 +62,15 @@ for n in range({posts} - 1):
                           as_user=rng.choice(names))
     ids.append(post.pk)
     depth[post.pk] = 0 if parent is None else depth[parent] + 1
-print(json.dumps({{"thread": thread.pk}}))
+# sessions of readers who wrote in the thread (their own posts get their own controls)
+from django.conf import settings
+from django.test import Client
+sessions = []
+for name in names[:{clients}]:
+    reader = Client()
+    reader.force_login(User.objects.get(username=name))
+    sessions.append(settings.SESSION_COOKIE_NAME + "=" + reader.cookies[settings.SESSION_COOKIE_NAME].value)
+print(json.dumps({{"thread": thread.pk, "sessions": sessions}}))
 """
 
 
@@ -76,6 +86,11 @@ def main() -> None:
         action="store_true",
         help="render the posts for every request, as for signed-in readers (OPENBCH_WEB_CACHE_SECONDS=0)",
     )
+    parser.add_argument(
+        "--signed-in",
+        action="store_true",
+        help="each client is a different signed-in reader who wrote posts in the thread",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="openbch-thread-bench-") as scratch:
@@ -83,7 +98,7 @@ def main() -> None:
         env = _environment(data_dir)
         print(f"making a thread of {args.posts} posts ...", flush=True)
         subprocess.run([str(OPENBCH), "migrate", "--data-dir", str(data_dir)], env=env, check=True)
-        fill = _FILL.format(posts=args.posts, seed=args.seed)
+        fill = _FILL.format(posts=args.posts, seed=args.seed, clients=args.clients)
         filled = subprocess.run(
             [str(OPENBCH), "manage", "--data-dir", str(data_dir), "shell", "-c", fill],
             env=env,
@@ -91,7 +106,9 @@ def main() -> None:
             capture_output=True,
             text=True,
         )
-        thread = json.loads(filled.stdout.strip().splitlines()[-1])["thread"]
+        made = json.loads(filled.stdout.strip().splitlines()[-1])
+        thread = made["thread"]
+        cookies = made["sessions"] if args.signed_in else None
         page = f"/en/forums/bench/threads/{thread}/"
         api = f"/api/v1/threads/{thread}"
         port = _free_port()
@@ -112,8 +129,8 @@ def main() -> None:
                 sizes[path] = len(body)
             shown = _get(port, page)[1].count(b'class="post ')
             results = [
-                _run(port, "thread page", [page], args.clients, args.requests),
-                _run(port, "thread API", [api], args.clients, args.requests),
+                _run(port, "thread page", [page], args.clients, args.requests, cookies),
+                _run(port, "thread API", [api], args.clients, args.requests, cookies),
             ]
         finally:
             os.killpg(process.pid, signal.SIGTERM)
@@ -125,7 +142,7 @@ def main() -> None:
     print(
         f"\nTTFB, a thread of {args.posts} posts ({shown} shown), {args.clients} concurrent clients, "
         f"{args.requests} requests per kind, {args.workers} workers x 4 threads, "
-        f"page cache {'off' if args.no_cache else 'on'}"
+        f"page cache {'off' if args.no_cache else 'on'}, readers {'signed in' if args.signed_in else 'anonymous'}"
     )
     print(f"{'kind':<13}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'mean':>9}{'req/s':>9}{'errors':>8}{'bytes':>11}")
     summary = {}
@@ -142,7 +159,13 @@ def main() -> None:
             "p99_ms": round(p99, 1),
             "errors": r.errors,
         }
-    figures = {"posts": args.posts, "clients": args.clients, "cache": not args.no_cache, "ttfb": summary}
+    figures = {
+        "posts": args.posts,
+        "clients": args.clients,
+        "cache": not args.no_cache,
+        "signed_in": args.signed_in,
+        "ttfb": summary,
+    }
     print(json.dumps({**figures, "bytes": sizes}))
 
 

@@ -104,14 +104,16 @@ class _Connection:
     """A keep-alive HTTP/1.1 connection doing as little as possible on the client side: the load
     generator shares the machine's cores with the server, so its own cost must stay small."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, cookie: str = "") -> None:
         self.port = port
+        #: sent with every request (a signed-in reader's session)
+        self.extra = f"Cookie: {cookie}\r\n" if cookie else ""
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
         self.buffer = b""
 
     def get(self, path: str) -> tuple[int, float]:
         """Send one GET; (status, seconds to the first byte of the answer). The body is read in full."""
-        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: en\r\n\r\n".encode()
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: en\r\n{self.extra}\r\n".encode()
         started = time.perf_counter()
         self.sock.sendall(request)
         chunk = self.sock.recv(65536)
@@ -142,16 +144,19 @@ class _Connection:
         self.sock.close()
 
 
-def _run(port: int, name: str, paths: list[str], clients: int, requests: int) -> Result:
-    """``clients`` threads share ``requests`` requests (paths in turn), one keep-alive connection each."""
+def _run(
+    port: int, name: str, paths: list[str], clients: int, requests: int, cookies: list[str] | None = None
+) -> Result:
+    """``clients`` threads share ``requests`` requests (paths in turn), one keep-alive connection each;
+    with ``cookies``, client ``n`` sends ``cookies[n]`` (e.g. each a different signed-in reader)."""
     timings: list[float] = []
     errors = 0
     lock = threading.Lock()
     counter = iter(range(requests))
 
-    def client() -> None:
+    def client(cookie: str) -> None:
         nonlocal errors
-        connection = _Connection(port)
+        connection = _Connection(port, cookie)
         mine: list[float] = []
         failed = 0
         while True:
@@ -166,14 +171,16 @@ def _run(port: int, name: str, paths: list[str], clients: int, requests: int) ->
             except OSError:
                 failed += 1
                 connection.close()
-                connection = _Connection(port)
+                connection = _Connection(port, cookie)
         connection.close()
         with lock:
             timings.extend(mine)
             errors += failed
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=((cookies or [""])[n % len(cookies or [""])],)) for n in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

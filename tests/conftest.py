@@ -74,3 +74,13 @@ def _fresh_search_pages() -> None:
     from openbch.search.answers import PAGES
 
     PAGES.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A page served in French leaves French active in this thread (Django's LocaleMiddleware does
+    not switch back after the answer): services called by the next test must speak the default."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

@@ -25,6 +25,7 @@ FEATURES = (
     "openbch.federation",
     "openbch.interop",
     "openbch.learning",
+    "openbch.notifications",
     "openbch.participation",
     "openbch.search",
     "openbch.web",

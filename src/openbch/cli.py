@@ -21,6 +21,7 @@ from openbch.federation.cli import bundle_app, keys_app, node_app, sync_app
 from openbch.interop.bch_cli import bch_app
 from openbch.interop.cli import harvest_app, reconcile_command
 from openbch.learning.cli import learning_app
+from openbch.notifications.cli import notify_app
 
 app = typer.Typer(help="openbch: an open-source Biosafety Clearing-House.", no_args_is_help=True, add_completion=False)
 uid_app = typer.Typer(help="OECD unique identifiers.", no_args_is_help=True)
@@ -42,6 +43,7 @@ app.add_typer(sync_app, name="sync")
 app.add_typer(keys_app, name="keys")
 app.add_typer(bundle_app, name="bundle")
 app.add_typer(learning_app, name="learning")
+app.add_typer(notify_app, name="notify")
 app.command("reconcile")(reconcile_command)
 
 

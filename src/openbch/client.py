@@ -77,6 +77,17 @@ class OpenBCHClient:
         result: dict[str, Any] = self._post("/api/v1/federation/changes", page)
         return result
 
+    def register_key(self, instance: str, public_key: str, country: str = "") -> dict[str, Any]:
+        """A national node's signing key, registered at central under the node's credentials."""
+        payload = {"instance": instance, "public_key": public_key, "country": country}
+        result: dict[str, Any] = self._post("/api/v1/federation/keys", payload)
+        return result
+
+    def conflicts(self, *, open_only: bool = False) -> dict[str, Any]:
+        """Synchronisation conflicts (needs a token)."""
+        result: dict[str, Any] = self._get("/api/v1/federation/conflicts", {"open_only": open_only})
+        return result
+
     # -- reading -------------------------------------------------------------------------------
 
     def info(self) -> dict[str, Any]:

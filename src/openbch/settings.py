@@ -26,6 +26,18 @@
 | OPENBCH_POST_LIMIT_WINDOW | 60 | posting-limit window, seconds |
 | OPENBCH_TRUSTED_AFTER_POSTS | 3 | approved posts after which an account's posts appear without waiting for a moderator |
 | OPENBCH_NEW_ACCOUNT_MAX_LINKS | 2 | links to other sites allowed in one post of an account not yet trusted (link spam) |
+| OPENBCH_ATTACHMENT_MAX_BYTES | 5242880 | largest file attached to a post (5 MB); at most 3 per post |
+| OPENBCH_REGISTER_LIMIT_PER_IP | 10 | self-service registrations (and new confirmation links) from one client IP per window before 429 |
+| OPENBCH_REGISTER_LIMIT_WINDOW | 3600 | registration-limit window, seconds |
+| OPENBCH_REGISTRATION_CONFIRM_HOURS | 48 | how long an e-mailed confirmation link works |
+| OPENBCH_EMAIL_HOST | (none) | SMTP server; without it e-mail is printed on the worker's console (demo) |
+| OPENBCH_EMAIL_PORT | 25 | SMTP port (587 with STARTTLS, 465 with implicit TLS) |
+| OPENBCH_EMAIL_USER / OPENBCH_EMAIL_PASSWORD | (none) | SMTP login |
+| OPENBCH_EMAIL_USE_TLS | 0 | 1: STARTTLS; ``ssl``: implicit TLS (port 465) |
+| OPENBCH_EMAIL_FROM | openbch@localhost | the From address of notifications |
+| OPENBCH_EMAIL_MAX_ATTEMPTS | 8 | delivery attempts before a message is marked failed |
+| OPENBCH_EMAIL_RETRY_SECONDS | 60 | wait after the first failure, doubled after each further one (at most 6 hours) |
+| OPENBCH_SITE_URL | http://127.0.0.1:8000 | the site's public address, for links in e-mail |
 """
 
 from __future__ import annotations
@@ -118,10 +130,14 @@ INSTALLED_APPS = [
     "openbch.customs",
     "openbch.participation",
     "openbch.federation",
+    # after participation: fed by its event log and by the records change log
+    "openbch.notifications",
     "openbch.web",
 ]
 
 MIDDLEWARE = [
+    # outermost: API answers are compressed once everything else has written them
+    "openbch.api.compression.ApiGZipMiddleware",
     # first, so every HTML response (redirects, CSRF failures, error pages) gets CSP and the rest
     "openbch.web.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -220,6 +236,27 @@ OPENBCH_POST_LIMIT_PER_IP = int(os.environ.get("OPENBCH_POST_LIMIT_PER_IP", "30"
 OPENBCH_POST_LIMIT_WINDOW = int(os.environ.get("OPENBCH_POST_LIMIT_WINDOW", "60"))
 OPENBCH_TRUSTED_AFTER_POSTS = int(os.environ.get("OPENBCH_TRUSTED_AFTER_POSTS", "3"))
 OPENBCH_NEW_ACCOUNT_MAX_LINKS = int(os.environ.get("OPENBCH_NEW_ACCOUNT_MAX_LINKS", "2"))
+OPENBCH_ATTACHMENT_MAX_BYTES = int(os.environ.get("OPENBCH_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+# -- self-service registration of members of the public (openbch/accounts/registration.py) --
+OPENBCH_REGISTER_LIMIT_PER_IP = int(os.environ.get("OPENBCH_REGISTER_LIMIT_PER_IP", "10"))
+OPENBCH_REGISTER_LIMIT_WINDOW = int(os.environ.get("OPENBCH_REGISTER_LIMIT_WINDOW", "3600"))
+OPENBCH_REGISTRATION_CONFIRM_HOURS = int(os.environ.get("OPENBCH_REGISTRATION_CONFIRM_HOURS", "48"))
+# -- e-mail: sent only by the outbox worker (``openbch notify work``, openbch/notifications) ------
+EMAIL_HOST = os.environ.get("OPENBCH_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("OPENBCH_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("OPENBCH_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("OPENBCH_EMAIL_PASSWORD", "")
+_email_tls = os.environ.get("OPENBCH_EMAIL_USE_TLS", "0").lower()
+EMAIL_USE_TLS = _email_tls in ("1", "true", "starttls")
+EMAIL_USE_SSL = _email_tls == "ssl"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("OPENBCH_EMAIL_FROM", "openbch@localhost")
+OPENBCH_EMAIL_MAX_ATTEMPTS = int(os.environ.get("OPENBCH_EMAIL_MAX_ATTEMPTS", "8"))
+OPENBCH_EMAIL_RETRY_SECONDS = float(os.environ.get("OPENBCH_EMAIL_RETRY_SECONDS", "60"))
+OPENBCH_SITE_URL = os.environ.get("OPENBCH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ from openbch.accounts.models import ApiToken
 from openbch.accounts.services import create_user
 from openbch.core.actors import SYSTEM
 from openbch.wsgi import application
+from tests.wsgi_plain import uncompressed
 
 from .conftest import tokens_mounted
 
@@ -31,8 +32,8 @@ def app(environ: dict[str, Any], start_response: Any) -> Any:
 
 
 load_all_checks()
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app).include(tag="tokens")
-authenticated = schemathesis.openapi.from_wsgi("/api/openapi.json", app).include(tag="tokens")
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", uncompressed(app)).include(tag="tokens")
+authenticated = schemathesis.openapi.from_wsgi("/api/openapi.json", uncompressed(app)).include(tag="tokens")
 
 
 #: a fixed token (schemathesis asks for it while collecting, before any database is open); the

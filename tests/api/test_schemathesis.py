@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
 from openbch.wsgi import application
+from tests.wsgi_plain import uncompressed
 
 load_all_checks()
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", uncompressed(application))
 
 
 @pytest.mark.django_db

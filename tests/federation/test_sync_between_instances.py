@@ -1,106 +1,35 @@
 """Two real instances on 127.0.0.1: a central clearing-house served by ``openbch serve`` and a national
-node (Colombia, mirroring Canada's records too) driven through its CLI, each with its own database (central on PostgreSQL in the suite's
-PostgreSQL run, on SQLite otherwise; the node on SQLite). The node's state is read from its own
-database file; central's through its public API.
+node (Colombia, mirroring Canada's records too) driven through its CLI, each with its own database
+(central on PostgreSQL in the suite's PostgreSQL run, on SQLite otherwise; the node on SQLite). The
+node's state is read from its own database file; central's through its public API. Faults, kill -9,
+the other pairings of databases and convergence: test_faults, test_topologies, test_convergence.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from openbch.client import OpenBCHClient
 from openbch.federation.numbers import BLOCK_SIZE, block_start
-from tests.web.conftest import _free_port, _wait_until_up
+from tests.federation.instances import COLOMBIA, DEMO, OPENBCH, Instance, served_central
+from tests.federation.instances import env_for as _env
+from tests.federation.instances import fresh_postgres_database as _fresh_postgres_database
+from tests.federation.instances import openbch as _openbch
 
-OPENBCH = Path(sys.executable).with_name("openbch")
-DEMO = Path(__file__).resolve().parents[2] / "src" / "openbch" / "demo" / "data"
-
-
-@dataclass(frozen=True)
-class Instance:
-    url: str
-    data_dir: Path
-    env: dict[str, str]
-    #: central: an API token of Colombia's publishing authority (the node's credentials)
-    token: str = ""
-
-
-def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_SETTINGS"))}
-    env["OPENBCH_DATA_DIR"] = str(data_dir)
-    if database_url:
-        env["OPENBCH_DATABASE_URL"] = database_url
-    return env
-
-
-def _openbch(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(OPENBCH), *args], env=env, capture_output=True, text=True, timeout=300)
-    if check and result.returncode != 0:
-        raise AssertionError(f"openbch {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def _fresh_postgres_database(purpose: str = "central") -> str | None:
-    """A new, empty PostgreSQL database (for central) when the suite runs on PostgreSQL."""
-    url = os.environ.get("OPENBCH_DATABASE_URL")
-    if not url:
-        return None
-    import psycopg
-
-    name = f"openbch_{purpose}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    parts = urlsplit(url)
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
+# (test_bundles and test_scale_out import these from here)
+__all__ = ["COLOMBIA", "DEMO", "OPENBCH", "_env", "_fresh_postgres_database", "_openbch"]
 
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    data_dir = tmp_path_factory.mktemp("central")
-    env = _env(data_dir, _fresh_postgres_database())
-    env["OPENBCH_INSTANCE_ID"] = "central-test"
-    _openbch(env, "migrate")
-    files = json.loads((DEMO / "manifest.json").read_text())["files"]
-    _openbch(env, "load", *(str(DEMO / f) for f in files))
-    subprocess.run([str(OPENBCH), "user", "create", "co-node", "--email", "node@co.example"], input="long enough pw 1\n",
-                   env=env, check=True, capture_output=True, text=True, timeout=120)  # fmt: skip
-    _openbch(env, "user", "grant", "co-node", "national-publishing-authority", "--country", "CO")
-    token = _openbch(env, "token", "create", "co-node", "--name", "node", "--scopes", "read,write").stdout.strip()
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(OPENBCH), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_until_up(f"http://127.0.0.1:{port}", process)
-        yield Instance(f"http://127.0.0.1:{port}", data_dir, env, token.splitlines()[-1])
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    with served_central(tmp_path_factory.mktemp("central"), _fresh_postgres_database()) as instance:
+        yield instance
 
 
 @pytest.fixture
@@ -199,49 +128,6 @@ def test_a_new_revision_and_a_withdrawal_at_central_reach_the_node(central: Inst
     state = _node_state(node)
     assert state == _expected(central)
     assert state[decision][0].endswith("-2") and state[organism][2] == "withdrawn"
-
-
-def test_kill_9_during_pull_loses_nothing(central: Instance, node: Instance) -> None:
-    rng = random.Random(20261203)
-    interrupted = 0
-    for _ in range(6):
-        process = subprocess.Popen(
-            [str(OPENBCH), "sync", "pull", "--limit", "40"],
-            env=node.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        time.sleep(rng.uniform(1.0, 2.5))  # the CLI needs about a second to start
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        status = _status(node)
-        interrupted += status.get("last_seq", 0) > 0 and status.get("lag_seq", 0) > 0
-    assert interrupted, "no kill landed during a pull: the test proved nothing"
-    _openbch(node.env, "sync", "pull")
-    assert _node_state(node) == _expected(central)
-    seqs = _node_feed_seqs(node)
-    assert seqs == list(range(1, len(seqs) + 1)), "a gap in the node's change log"
-    assert _status(node)["lag_seq"] == 0
-    verify = _openbch(node.env, "audit", "verify", check=False)
-    assert verify.returncode == 0, verify.stdout + verify.stderr
-
-
-COLOMBIA = {
-    "key": "cna/co/minambiente",
-    "type": "CNA",
-    "owner": "CO",
-    "body": {
-        "name": {"es": "Ministerio de Ambiente y Desarrollo Sostenible", "en": "Ministry of Environment"},
-        "acronym": "MADS",
-        "country": {"identifier": "co"},
-        "government": {"identifier": "co"},
-        "city": {"es": "Bogotá"},
-        "functions": [{"identifier": "intentional-introduction"}],
-        "cpbOrganismTypes": [{"identifier": "plants"}],
-        "responsibilities": {"es": "Autoridad para el movimiento transfronterizo de OVM con fines ambientales."},
-    },
-}
 
 
 def _publish_on_node(node: Instance) -> dict[str, Any]:
@@ -365,46 +251,3 @@ def test_bundles_carried_both_ways_reach_the_state_online_sync_reaches(central: 
     assert answer["published"] == 1
     with OpenBCHClient(central.url) as client:
         assert client.get(mine["uid"])["content_hash"] == mine["hash"]
-
-
-def test_kill_9_during_push_loses_nothing_and_doubles_nothing(central: Instance, node: Instance) -> None:
-    _openbch(node.env, "sync", "pull")
-    many = node.data_dir / "many.jsonl"
-    lines = []
-    for n in range(120):
-        body = {**COLOMBIA["body"], "acronym": f"AUT{n}", "name": {"es": f"Autoridad regional {n}"}}
-        lines.append(json.dumps({**COLOMBIA, "key": f"cna/co/regional-{n}", "body": body}, ensure_ascii=False))
-    many.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _openbch(node.env, "load", str(many))
-    rng = random.Random(20261204)
-    interrupted = 0
-    for _ in range(5):
-        process = subprocess.Popen(
-            [str(OPENBCH), "sync", "push", "--limit", "3"],
-            env=node.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        time.sleep(rng.uniform(1.2, 2.5))
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        interrupted += 0 < _status(node)["pending_pushes"] < 120
-    assert interrupted, "no kill landed during a push: the test proved nothing"
-    _openbch(node.env, "sync", "push")
-    assert _status(node)["pending_pushes"] == 0
-    with sqlite3.connect(node.data_dir / "openbch.sqlite3") as db:
-        mine = dict(
-            db.execute(
-                "SELECT r.identifier, v.content_hash FROM records_record r JOIN records_revision v "
-                "ON v.record_id = r.id AND v.revision = r.revision WHERE r.owner = 'CO' AND r.source_key LIKE 'cna/co/regional-%'"
-            ).fetchall()
-        )
-    assert len(mine) == 120
-    at_central: dict[str, list[str]] = {}
-    with OpenBCHClient(central.url) as client:
-        for change in client.iter_changes(limit=2000, records=True):
-            if change["identifier"] in mine:
-                at_central.setdefault(change["identifier"], []).append(change["record"]["content_hash"])
-    # every record arrived, once (one published event each), with the node's content
-    assert {i: hashes for i, hashes in at_central.items()} == {i: [digest] for i, digest in mine.items()}

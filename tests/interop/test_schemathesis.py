@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponseBase
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
+from tests.wsgi_plain import uncompressed
+
 
 class InteropApplication(WSGIHandler):
     """The project's WSGI application, with the URLs the interop tests serve (see urls.py)."""
@@ -21,7 +23,7 @@ class InteropApplication(WSGIHandler):
 
 
 load_all_checks()
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", InteropApplication()).include(
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", uncompressed(InteropApplication())).include(
     path_regex="^/api/v1/(reconciliation|screening|partners|harvest)"
 )
 

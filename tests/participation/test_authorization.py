@@ -19,7 +19,7 @@ from django.test import Client
 from openbch.accounts.services import create_token
 from openbch.core.actors import SYSTEM
 from openbch.participation import services
-from openbch.participation.models import Debate, Post, PostReport, PostStatus, Thread
+from openbch.participation.models import Debate, Post, PostingBan, PostReport, PostStatus, Thread
 
 from .conftest import World, actor_of, make_user
 
@@ -186,6 +186,30 @@ ROUTES = [
         data=lambda p: {"action": "dismiss", "reason": "it is fine"},
         check=lambda p: PostReport.objects.filter(post=p.published, resolution="dismissed").exists(),
     ),
+    Route(
+        "ban from the forum",
+        "POST",
+        lambda p: "/en/forums/bans/",
+        _moderators_only(DONE, LOGIN),
+        data=lambda p: {"username": "member", "forum": "access", "reason": "spam"},
+        check=lambda p: PostingBan.objects.filter(user=p.world.member, forum__slug="access").exists(),
+    ),
+    Route(
+        "ban everywhere",
+        "POST",
+        lambda p: "/en/forums/bans/",
+        {"anonymous": LOGIN, "member": 403, "other_moderator": 403, "moderator": 403, "administrator": DONE},
+        data=lambda p: {"username": "member", "reason": "spam"},
+        check=lambda p: PostingBan.objects.filter(user=p.world.member, forum=None).exists(),
+    ),
+    Route(
+        "move thread",
+        "POST",
+        lambda p: f"/en/forums/threads/{p.thread.pk}/move/",
+        {"anonymous": LOGIN, "member": 403, "other_moderator": 403, "moderator": 403, "administrator": DONE},
+        data=lambda p: {"forum": "other", "reason": "belongs there"},
+        check=lambda p: Thread.objects.get(pk=p.thread.pk).forum == p.world.other_forum,
+    ),
     # -- API: reading
     Route("api forums", "GET", lambda p: "/api/v1/forums", ALL),
     Route("api forum", "GET", lambda p: "/api/v1/forums/access", ALL),
@@ -232,6 +256,22 @@ ROUTES = [
         _members_only(201, 401),
         data=lambda p: {"reason": "off topic"},
         check=lambda p: PostReport.objects.filter(post=p.published, reason="off topic").exists(),
+    ),
+    Route(
+        "api ban",
+        "POST",
+        lambda p: "/api/v1/bans",
+        _moderators_only(201, 401),
+        data=lambda p: {"username": "member", "forum": "access", "reason": "spam"},
+        check=lambda p: PostingBan.objects.filter(user=p.world.member, forum__slug="access").exists(),
+    ),
+    Route(
+        "api move thread",
+        "POST",
+        lambda p: f"/api/v1/threads/{p.thread.pk}/move",
+        {"anonymous": 401, "member": 403, "other_moderator": 403, "moderator": 403, "administrator": 200},
+        data=lambda p: {"forum": "other", "reason": "belongs there"},
+        check=lambda p: Thread.objects.get(pk=p.thread.pk).forum == p.world.other_forum,
     ),
     Route(
         "api edit",

@@ -141,6 +141,11 @@ def test_a_period_on_a_draft_decision_shows_on_the_page_of_the_lmo_it_names(worl
     lmo = Record.objects.get(source_key="lmo/MON-ØØ81Ø-6")
     page = _lmo_page(client, lmo)
     assert "Pending: import of a maize" in page and f'data-period="{period.pk}" data-state="upcoming"' in page
+    # the API's LMO profile lists what the page shows
+    profile = client.get("/api/v1/lmos/MON-ØØ81Ø-6").json()
+    assert [(p["id"], p["state"], p["record"]) for p in profile["comment_periods"]] == [
+        (period.pk, "upcoming", draft.record.identifier)
+    ]
     # an LMO the draft does not name does not show it
     other = Record.objects.filter(type="LMO", state="published").exclude(pk=lmo.pk).first()
     assert other is not None

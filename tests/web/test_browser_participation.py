@@ -5,6 +5,8 @@ it from the queue and closes the debate, and the member can then no longer post 
 have open is refused with the debate's closing time). Hostile text in post bodies, thread titles and
 display names never runs a script. Runs against the session's ``openbch serve`` (tests/web/conftest.py),
 whose demo already holds the Aarhus joint forum; the accounts are made with ``openbch user``.
+A member of the public also registers through the page, confirms by email (a local aiosmtpd server;
+``openbch notify work --once`` sends), and posts; a moderator approves the post.
 """
 
 from __future__ import annotations
@@ -223,3 +225,100 @@ def test_a_publishing_authority_runs_a_comment_period_on_a_canadian_draft_decisi
     for tab in (authority, member, reader):
         assert tab.dialogs == []
         tab.context.close()
+
+
+REGISTRATION_DEBATE = "browser-registration-debate"
+_REGISTRATION_SETUP = """
+import datetime as dt
+from django.utils import timezone
+from openbch.core.actors import SYSTEM
+from openbch.participation import services
+now = timezone.now()
+services.create_debate(SYSTEM, slug="{debate}", question="Should consultations be announced by email?",
+    opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=3))
+services.appoint_moderator(SYSTEM, username="moderator-aarhus", debate="{debate}")
+"""
+
+
+def test_a_member_of_the_public_registers_confirms_by_email_and_posts_after_approval(
+    browser: Any, served: Served, participation: dict[str, Any], artifacts: Path
+) -> None:
+    """Registration through the page; the served instance queues the confirmation, ``openbch notify
+    work --once`` sends it to a local SMTP server (aiosmtpd), the browser follows the link, logs in
+    and posts in an open debate; the post waits (a new account) until a moderator approves it."""
+    from tests.smtp import running_smtp
+
+    env = participation["env"]
+    setup = subprocess.run(
+        [
+            str(OPENBCH),
+            "manage",
+            "--data-dir",
+            str(served.data_dir),
+            "shell",
+            "-c",
+            _REGISTRATION_SETUP.format(debate=REGISTRATION_DEBATE),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert setup.returncode == 0, setup.stderr
+    password = "a passphrase for the public consultation"
+    visitor = _tab(browser)
+    visitor.goto(f"{served.url}/en/accounts/register/")
+    visitor.get_by_label("User name").fill("rosa-public")
+    visitor.get_by_label("Display name").fill("Rosa, member of the public")
+    visitor.get_by_label("Email address").fill("rosa@example.org")
+    visitor.locator("#id_password").fill(password)
+    visitor.locator("#id_password_again").fill(password)
+    visitor.get_by_role("button", name="Create the account").click()
+    assert "rosa@example.org" in visitor.locator("#register-sent").inner_text()
+    shoot(visitor, artifacts, "participation-registered")
+
+    with running_smtp() as mailbox:
+        worker = subprocess.run(
+            [str(OPENBCH), "notify", "work", "--once", "--data-dir", str(served.data_dir)],
+            env={**env, "OPENBCH_EMAIL_HOST": mailbox.host, "OPENBCH_EMAIL_PORT": str(mailbox.port)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert worker.returncode == 0, worker.stdout + worker.stderr
+        received = mailbox.wait_for_address("rosa@example.org")
+    assert len(received) == 1 and received[0].message["Subject"] == "Confirm your openbch account"
+    link = received[0].link(r"https?://\S+/accounts/confirm/\S+/")
+    assert link.startswith(f"{served.url}/en/accounts/confirm/")
+
+    visitor.goto(link)
+    visitor.get_by_role("button", name="Confirm my account").click()
+    assert "is confirmed" in visitor.locator("#confirmed").inner_text()
+    debate = f"/en/debates/{REGISTRATION_DEBATE}/"
+    visitor.goto(f"{served.url}/accounts/login/?next={debate}")
+    visitor.get_by_label("User name").fill("rosa-public")
+    visitor.get_by_label("Password").fill(password)
+    visitor.get_by_role("button", name="Log in").click()
+    visitor.wait_for_url(re.compile(re.escape(debate) + "$"))
+    visitor.locator("#post-body").fill("Yes: an email when a consultation opens would reach far more people.")
+    visitor.get_by_role("button", name="Post", exact=True).click()
+    visitor.wait_for_url(re.compile(r"done=pending"))
+    assert "waits for a moderator" in visitor.locator("#done").inner_text()
+
+    anonymous = _tab(browser)
+    anonymous.goto(served.url + debate)
+    assert anonymous.locator(".post").filter(has_text="would reach far more people").count() == 0
+
+    moderator = _tab(browser)
+    log_in(moderator, served, "moderator-aarhus", "/en/forums/moderation/")
+    queued = moderator.locator("#queue .post").filter(has_text="would reach far more people")
+    assert "Rosa, member of the public" in queued.inner_text()
+    queued.get_by_role("button", name="Approve").click()
+    moderator.wait_for_url(re.compile(r"/en/forums/moderation/$"))
+
+    anonymous.goto(served.url + debate)
+    shown = anonymous.locator(".post").filter(has_text="would reach far more people")
+    assert shown.count() == 1 and "Rosa, member of the public" in shown.inner_text()
+    shoot(anonymous, artifacts, "participation-registered-post-approved")
+    for tab in (visitor, moderator, anonymous):
+        assert tab.dialogs == []

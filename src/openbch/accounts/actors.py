@@ -50,6 +50,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: token-authenticated read behind the database's write lock
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 _ACTOR_ATTRIBUTE = "_openbch_actor"
+_SESSION_ACTOR_ATTRIBUTE = "_openbch_session_actor"
 
 
 def hash_token(token: str) -> str:
@@ -169,7 +170,13 @@ def session_actor(request: HttpRequest) -> Actor | None:
         return None
     if request.method not in SAFE_METHODS and not _csrf_passes(request):
         raise PermissionDeniedError("CSRF check failed: send the form's csrf token (or X-CSRFToken)")
-    return actor_for_user(user, request_id=request_id(request), client_ip=client_ip(request))
+    # a page asks more than once (the view, then a template tag): the grants are read once
+    cached = getattr(request, _SESSION_ACTOR_ATTRIBUTE, None)
+    if isinstance(cached, Actor) and cached.user_id == user.pk:
+        return cached
+    actor = actor_for_user(user, request_id=request_id(request), client_ip=client_ip(request))
+    setattr(request, _SESSION_ACTOR_ATTRIBUTE, actor)
+    return actor
 
 
 def actor_for_request(request: HttpRequest) -> Actor:

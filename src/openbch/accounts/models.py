@@ -10,7 +10,7 @@ from django.db import models
 
 from openbch.core.actors import Role
 
-__all__ = ["ApiToken", "RoleAssignment"]
+__all__ = ["ApiToken", "Registration", "RoleAssignment"]
 
 
 class RoleAssignment(models.Model):
@@ -53,3 +53,22 @@ class ApiToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"], name="accounts_token_user_created")]
+
+
+class Registration(models.Model):
+    """A self-service account of a member of the public, from registration to email confirmation.
+
+    The account (``user``) stays inactive (``is_active=False``: no login, no session, no token)
+    until the link mailed to ``email`` is followed; then ``confirmed_at`` is set. A confirmation
+    link only works while ``confirmed_at`` is empty, so an old link can never re-enable an account
+    an administrator disabled later.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration")
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email"], name="accounts_registration_email")]

@@ -18,12 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from openbch.accounts.actors import actor_for_request
+from openbch.accounts import registration
+from openbch.accounts.actors import actor_for_request, anonymous_actor
 from openbch.accounts.login import log_in, log_out
 from openbch.accounts.services import change_password
-from openbch.core.errors import RateLimitedError, UnauthenticatedError, ValidationFailedError
+from openbch.core.errors import OpenBCHError, RateLimitedError, UnauthenticatedError, ValidationFailedError
 
-__all__ = ["login_view", "logout_view", "password_change_view"]
+__all__ = ["confirm_view", "login_view", "logout_view", "password_change_view", "register_view", "resend_view"]
 
 #: long enough for any passphrase (ASVS: at least 64 accepted), short enough to bound hashing work
 PASSWORD_MAX = 4096
@@ -69,6 +70,50 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
+class RegisterForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_("Letters, digits and @ . + - _ only; shown to moderators."),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=registration.MAX_DISPLAY_NAME,
+        help_text=_("The name shown with your posts."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("We send a link to confirm it; it is never shown to others."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        help_text=_("At least 8 characters; a long phrase is best. Common passwords are refused."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("Password, again"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class ResendForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+
+
 def _next_url(request: HttpRequest) -> str:
     """Where to go after logging in: ``next`` when it stays on this site, else the home page."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
@@ -79,9 +124,13 @@ def _next_url(request: HttpRequest) -> str:
     return str(settings.LOGIN_REDIRECT_URL)
 
 
-def _limited(request: HttpRequest, template: str, context: dict[str, object], exc: RateLimitedError) -> HttpResponse:
+def _limited(
+    request: HttpRequest, template: str, context: dict[str, object], exc: RateLimitedError, *, failed: bool = True
+) -> HttpResponse:
     minutes = max(1, (exc.retry_after + 59) // 60)
-    context["error"] = _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+    message = _("Too many failed attempts. Try again in %(minutes)d minutes.") if failed else None
+    message = message or _("Too many attempts from your address. Try again in %(minutes)d minutes.")
+    context["error"] = message % {"minutes": minutes}
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
@@ -142,3 +191,79 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             return render(request, "accounts/password_changed.html", {})
     return render(request, "accounts/password_change.html", context)
+
+
+def _link_for(request: HttpRequest) -> registration.LinkFor:
+    from django.urls import reverse
+
+    return lambda token: request.build_absolute_uri(reverse("web:account_confirm", args=[token]))
+
+
+@never_cache
+@sensitive_post_parameters("password", "password_again")
+@require_http_methods(["GET", "POST"])
+def register_view(request: HttpRequest) -> HttpResponse:
+    """A member of the public registers; the same "check your email" page whatever the address."""
+    form = RegisterForm(request.POST if request.method == "POST" else None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration.register(
+                anonymous_actor(request),
+                username=data["username"],
+                display_name=data["display_name"],
+                email=data["email"],
+                password=data["password"],
+                link_for=_link_for(request),
+            )
+        except RateLimitedError as exc:
+            return _limited(request, "accounts/register.html", context, exc, failed=False)
+        except ValidationFailedError as exc:
+            for issue in exc.issues:
+                name = issue.path.strip("/")
+                form.add_error(name if name in form.fields else None, issue.message)
+        else:
+            return render(request, "accounts/register_sent.html", {"email": data["email"]})
+    return render(request, "accounts/register.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The mailed link: GET checks it and shows a button, the button's POST activates the account.
+
+    A GET never changes anything, so a mail scanner fetching the link cannot confirm an address
+    on behalf of its owner. A bad or old link offers a new one.
+    """
+    try:
+        if request.method == "POST":
+            user = registration.confirm(anonymous_actor(request), token=token)
+            return render(request, "accounts/confirmed.html", {"username": user.get_username()})
+        found = registration.registration_for(token)
+    except OpenBCHError as exc:
+        context = {"error": exc.message, "code": exc.code, "form": ResendForm()}
+        return render(request, "accounts/confirm_failed.html", context, status=400)
+    if found.confirmed_at is not None:
+        return render(request, "accounts/confirmed.html", {"username": found.user.get_username()})
+    return render(request, "accounts/confirm.html", {"username": found.user.get_username()})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def resend_view(request: HttpRequest) -> HttpResponse:
+    form = ResendForm(request.POST if request.method == "POST" else None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.resend_confirmation(
+                anonymous_actor(request), email=form.cleaned_data["email"], link_for=_link_for(request)
+            )
+        except RateLimitedError as exc:
+            return _limited(request, "accounts/resend.html", context, exc, failed=False)
+        except ValidationFailedError as exc:
+            for issue in exc.issues:
+                form.add_error("email", issue.message)
+        else:
+            return render(request, "accounts/register_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "accounts/resend.html", context)

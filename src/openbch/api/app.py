@@ -15,6 +15,7 @@ from openbch.api.routes_customs import mount as mount_customs
 from openbch.api.routes_federation import mount as mount_federation
 from openbch.api.routes_interop import mount as mount_interop
 from openbch.api.routes_learning import mount as mount_learning
+from openbch.api.routes_notifications import mount as mount_notifications
 from openbch.api.routes_participation import mount as mount_participation
 from openbch.api.routes_search import mount as mount_search
 from openbch.api.v1 import router as v1
@@ -63,3 +64,4 @@ mount_customs(api)
 mount_federation(api)
 mount_learning(api)
 mount_participation(api)
+mount_notifications(api)

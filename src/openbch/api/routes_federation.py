@@ -1,6 +1,7 @@
 """Federation in the API: ``POST /api/v1/federation/changes``, where a national node pushes its own
-publications to central. ``openbch.api.app`` calls :func:`mount`. Parse, call
-:func:`openbch.federation.receive.receive_changes`, return; nothing else here.
+publications to central; ``GET /api/v1/federation/conflicts``; ``POST /api/v1/federation/keys``,
+where a node registers its signing key. ``openbch.api.app`` calls :func:`mount`. Parse, call the
+federation service, return; nothing else here.
 """
 
 from __future__ import annotations
@@ -8,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema, Status
 
 from openbch.accounts.auth import TokenAuth
+from openbch.api.records import Change
 from openbch.api.schemas import Problem
 from openbch.core.actors import Actor
+from openbch.federation.conflicts import conflict_out, list_conflicts
+from openbch.federation.keys import register_key
 from openbch.federation.receive import receive_changes
 
 __all__ = ["mount", "router"]
@@ -31,11 +35,64 @@ class PushIn(Schema):
     last_seq: int = Field(..., ge=0, description="the node's seq of the page's last change")
 
 
+class PushedConflict(Schema):
+    identifier: str
+    uid: str = Field(..., description="the record's UID without revision")
+    revision: int = Field(..., description="the revision both sides published with different content")
+    node_hash: str
+    central_instance: str
+    central_hash: str
+    central_body: dict[str, Any] = Field(..., description="central's version, for the node's diff")
+
+
 class PushOut(Schema):
     published: int = Field(..., description="revisions stored as copies")
     withdrawn: int
     unchanged: int = Field(..., description="changes already held (a repeated push)")
     uids: list[str] = Field(..., description="the record UIDs written")
+    conflicts: list[PushedConflict] = Field(
+        default_factory=list,
+        description="changes set aside: central holds their revision with other content (recorded on both sides)",
+    )
+
+
+class ConflictSide(Schema):
+    instance: str
+    content_hash: str
+
+
+class SyncConflictOut(Schema):
+    identifier: str
+    uid: str
+    type: str
+    owner: str
+    revision: int
+    node: ConflictSide
+    central: ConflictSide
+    detected_at: str
+    resolved_at: str | None
+    resolved_by: str | None
+    resolution: str | None = Field(..., description="`node`, `central` or `superseded`; null while open")
+    resolved_revision: int | None
+    diff: list[Change] = Field(..., description="from central's version to the node's, by JSON pointer")
+
+
+class SyncConflictsOut(Schema):
+    open: int
+    conflicts: list[SyncConflictOut]
+
+
+class NodeKeyIn(Schema):
+    instance: str = Field(..., max_length=64, description="the node's instance id (its OPENBCH_INSTANCE_ID)")
+    public_key: str = Field(..., max_length=200, description="the Ed25519 public key, base64 of 32 bytes")
+    country: str = Field("", max_length=4, description="the node's country, when the token's account has several")
+
+
+class NodeKeyOut(Schema):
+    instance: str
+    key_id: str
+    country: str
+    registered_at: str
 
 
 @router.post(
@@ -56,7 +113,56 @@ def push_changes(request: HttpRequest, page: PushIn) -> dict[str, Any]:
         "withdrawn": report.withdrawn,
         "unchanged": report.unchanged,
         "uids": [r.uid for r in report.records],
+        "conflicts": [
+            {
+                "identifier": c.identifier,
+                "uid": c.uid,
+                "revision": c.revision,
+                "node_hash": c.node_hash,
+                "central_instance": c.central_instance,
+                "central_hash": c.central_hash,
+                "central_body": c.central_body,
+            }
+            for c in report.found
+        ],
     }
+
+
+@router.get(
+    "/federation/conflicts",
+    response={200: SyncConflictsOut, **ERRORS},
+    summary="Synchronisation conflicts: the same revision published with different content at a node and central",
+)
+def conflicts(request: HttpRequest, open_only: bool = False) -> dict[str, Any]:
+    """Administrators see every conflict; a country's publishing authority its country's. Newest first,
+    each with the diff from central's version to the node's."""
+    actor = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)
+    found = list_conflicts(actor, open_only=open_only)
+    return {"open": sum(1 for c in found if c.resolved_at is None), "conflicts": [conflict_out(c) for c in found]}
+
+
+@router.post(
+    "/federation/keys",
+    response={201: NodeKeyOut, **ERRORS},
+    summary="A national node registers its signing key (for offline bundles) at central",
+)
+def register_node_key(request: HttpRequest, key: NodeKeyIn) -> Status[dict[str, Any]]:
+    """With a token (write scope) of the node's account, which holds its country's publishing role: the
+    key is bound to that country, so bundles it signs may carry that country's records only. A new key
+    of the same node is added beside the older ones (rotation); the same key again answers it again."""
+    actor = request.auth  # type: ignore[attr-defined]
+    assert isinstance(actor, Actor)
+    trusted = register_key(actor, instance=key.instance, public_key=key.public_key, country=key.country)
+    return Status(
+        201,
+        {
+            "instance": trusted.instance,
+            "key_id": trusted.key_id,
+            "country": trusted.country,
+            "registered_at": trusted.registered_at.isoformat(),
+        },
+    )
 
 
 def mount(api: NinjaAPI) -> None:

@@ -13,16 +13,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Path, Query, Router, Schema, Status
+from django.conf import settings
+from django.core.cache import cache
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import Field, File, NinjaAPI, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from openbch.accounts.auth import TOKEN_OR_SESSION, token_or_anonymous
-from openbch.api.conventions import json_response
+from openbch.api.conventions import json_bytes_response, json_response
 from openbch.api.schemas import Problem
 from openbch.core.actors import Actor
-from openbch.participation import services
-from openbch.participation.models import CommentPeriod, Debate, Forum, Post, Thread
+from openbch.core.errors import NotFoundError
+from openbch.core.jsonbytes import compact_json
+from openbch.participation import attachments as stored
+from openbch.participation import reading, services
+from openbch.participation.models import Attachment, CommentPeriod, Debate, Forum, Post, PostingBan, Thread
 
 __all__ = ["mount", "router"]
 
@@ -47,6 +53,16 @@ class HiddenOut(Schema):
     reason: str
 
 
+class AttachmentOut(Schema):
+    id: int
+    filename: str = Field(..., description="the name as uploaded, cleaned (no path, quotes or control characters)")
+    content_type: str = Field(..., description="found from the file's first bytes")
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    url: str = Field(..., description="where to download it (always as an attachment)")
+
+
 class PostOut(Schema):
     id: int
     thread: int
@@ -61,6 +77,9 @@ class PostOut(Schema):
     position: str = Field(..., description="in a debate with positions: `for`, `against`, `other` or empty")
     hidden: HiddenOut | None
     demo: bool
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list, description="files attached to the post (none listed for a hidden post)"
+    )
 
 
 class RevisionOut(Schema):
@@ -141,8 +160,26 @@ class EditIn(StrictParticipationIn):
     language: str | None = Field(None, max_length=20)
 
 
-def _post(post: Post, *, shown: bool = True) -> dict[str, Any]:
+def _attachment(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "uploaded_at": a.uploaded_at,
+        "url": f"/api/v1/attachments/{a.pk}",
+    }
+
+
+def _attachments_of(posts: list[Post]) -> dict[int, list[dict[str, Any]]]:
+    return {post_id: [_attachment(a) for a in found] for post_id, found in reading.attachments_of(posts).items()}
+
+
+def _post(post: Post, *, shown: bool = True, attached: dict[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     hidden = {"at": post.hidden_at, "reason": post.hidden_reason} if post.hidden_at else None
+    if attached is None:
+        attached = _attachments_of([post]) if shown else {}
     return {
         "id": post.pk,
         "thread": post.thread_id,
@@ -157,6 +194,7 @@ def _post(post: Post, *, shown: bool = True) -> dict[str, Any]:
         "position": post.position,
         "hidden": hidden,
         "demo": post.demo,
+        "attachments": attached.get(post.pk, []) if shown else [],
     }
 
 
@@ -197,7 +235,8 @@ def _debate(debate: Debate) -> dict[str, Any]:
 
 
 def _posts(view: services.ThreadView) -> list[dict[str, Any]]:
-    return [_post(v.post, shown=v.shown) for v in view.posts]
+    attached = _attachments_of([v.post for v in view.posts if v.shown])
+    return [_post(v.post, shown=v.shown, attached=attached) for v in view.posts]
 
 
 def _plain(value: Any) -> Any:
@@ -233,9 +272,22 @@ def forum(request: HttpRequest, slug: Slug) -> dict[str, Any]:
 @router.get("/threads/{thread_id}", response={200: ThreadOut, **READ_ERRORS}, summary="A thread with its posts")
 def thread(request: HttpRequest, thread_id: Id) -> HttpResponse:
     # a thread may hold a thousand posts: serialized once, without re-validating our own output
-    # (as the other hot reads do; the schemathesis tests hold the answer to ThreadOut)
-    view = services.thread_view(token_or_anonymous(request), thread_id)
-    return json_response(_plain({**_thread_summary(view.thread), "posts": _posts(view)}))
+    # (as the other hot reads do; the schemathesis tests hold the answer to ThreadOut). What an
+    # anonymous reader gets is kept under the thread's version, which every visible change raises
+    # (as for the thread's web page); a reader with a token may see their own queued posts.
+    actor = token_or_anonymous(request)
+    seconds = int(getattr(settings, "OPENBCH_WEB_CACHE_SECONDS", 60))
+    if actor.is_registered or seconds <= 0:
+        view = services.thread_view(actor, thread_id)
+        return json_response(_plain({**_thread_summary(view.thread), "posts": _posts(view)}))
+    found = services.get_thread(thread_id)
+    key = f"openbch:api:thread:{found.pk}:{found.version}"
+    body: bytes | None = cache.get(key)
+    if body is None:
+        view = services.thread_view(actor, thread=found)
+        body = compact_json(_plain({**_thread_summary(view.thread), "posts": _posts(view)}))
+        cache.set(key, body, seconds)
+    return json_bytes_response(body)
 
 
 @router.get("/posts/{post_id}", response={200: PostDetailOut, **READ_ERRORS}, summary="A post with its history")
@@ -499,3 +551,139 @@ def mount(api: NinjaAPI) -> None:
     if any(mounted is router for _, mounted in api._routers):
         return  # ninja refuses to mount one router twice; tests may call this again
     api.add_router("/v1", router)
+
+
+# -- attachments, bans, moving threads (feature level 10) ---------------------------------------
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response={200: None, **READ_ERRORS},
+    summary="Download a post's attachment",
+    description="Always `Content-Disposition: attachment` with `X-Content-Type-Options: nosniff`; 404 when "
+    "the post is hidden, waiting or rejected and the reader may not see it.",
+)
+def attachment(request: HttpRequest, attachment_id: Id) -> FileResponse:
+    found = services.attachment_for_reader(token_or_anonymous(request), attachment_id=attachment_id)
+    try:
+        handle = stored.path_of(found.sha256).open("rb")
+    except OSError:
+        raise NotFoundError(f"the file of attachment {attachment_id} is missing") from None
+    response = FileResponse(handle, as_attachment=True, filename=found.filename, content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.post(
+    "/posts/{post_id}/attachments",
+    auth=TOKEN_OR_SESSION,
+    response={201: list[AttachmentOut], **WRITE_ERRORS},
+    summary="Attach files to your post (multipart/form-data, field `files`; at most 3 per post)",
+    description="PDF, PNG, JPEG, plain text, ODT or DOCX, told by their first bytes (not their names), at most "
+    "`OPENBCH_ATTACHMENT_MAX_BYTES` (5 MB) each. 422 names the field of each refused file "
+    "(`/attachments/N`: `file_too_large`, `file_type_not_allowed`, `too_many_files`).",
+)
+def attach(request: HttpRequest, post_id: Id, files: File[list[UploadedFile]]) -> Status[list[dict[str, Any]]]:
+    # at most one file more than allowed is read (to say "too many"), and of each one byte more
+    # than the limit (to say "too large" without holding a huge file)
+    limit = stored.max_bytes()
+    uploads = [
+        stored.Upload(filename=f.name or "", data=f.read(limit + 1)) for f in list(files)[: stored.MAX_PER_POST + 1]
+    ]
+    made = services.attach_files(_actor(request), post_id=post_id, uploads=uploads)
+    return Status(201, [_attachment(a) for a in made])
+
+
+class BanIn(StrictParticipationIn):
+    username: str = Field(..., max_length=150)
+    forum: str | None = Field(
+        None, max_length=100, description="the forum's slug; none: everywhere (participation administrators)"
+    )
+    until: dt.datetime | None = Field(None, description="when the ban ends; none: until lifted")
+    reason: str = Field(..., max_length=2000)
+
+
+class UnbanIn(StrictParticipationIn):
+    username: str = Field(..., max_length=150)
+    forum: str | None = Field(None, max_length=100, description="lift the ban in this forum; none: the everywhere-ban")
+    reason: str = Field(..., max_length=2000)
+
+
+class BanOut(Schema):
+    id: int
+    username: str
+    forum: str | None
+    until: dt.datetime | None
+    reason: str
+    banned_by: str
+    banned_at: dt.datetime
+
+
+class LiftedBansOut(Schema):
+    lifted: int
+
+
+class MoveThreadIn(StrictParticipationIn):
+    forum: str = Field(..., max_length=100, description="the slug of the forum to move the thread to")
+    reason: str = Field(..., max_length=2000)
+
+
+def _ban(ban: PostingBan) -> dict[str, Any]:
+    return {
+        "id": ban.pk,
+        "username": ban.user.get_username(),
+        "forum": ban.forum.slug if ban.forum else None,
+        "until": ban.until,
+        "reason": ban.reason,
+        "banned_by": ban.banned_by,
+        "banned_at": ban.banned_at,
+    }
+
+
+@router.get(
+    "/bans",
+    auth=TOKEN_OR_SESSION,
+    response={200: list[BanOut], **WRITE_ERRORS},
+    summary="Bans from posting in force, in the places you moderate",
+)
+def bans(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_ban(b) for b in services.active_bans(_actor(request))]
+
+
+@router.post(
+    "/bans",
+    auth=TOKEN_OR_SESSION,
+    response={201: BanOut, **WRITE_ERRORS},
+    summary="Ban an account from posting (audited)",
+    description="Forum moderators ban from a forum they moderate (`forum` required); participation administrators "
+    "also everywhere. Posting, editing and attaching by a banned account are refused with 403 `banned`.",
+)
+def ban(request: HttpRequest, payload: BanIn) -> Status[dict[str, Any]]:
+    made = services.ban_user(
+        _actor(request), username=payload.username, forum=payload.forum, until=payload.until, reason=payload.reason
+    )
+    return Status(201, _ban(made))
+
+
+@router.post(
+    "/bans/lift",
+    auth=TOKEN_OR_SESSION,
+    response={200: LiftedBansOut, **WRITE_ERRORS},
+    summary="Lift an account's ban from posting (audited)",
+)
+def unban(request: HttpRequest, payload: UnbanIn) -> dict[str, Any]:
+    lifted = services.unban_user(_actor(request), username=payload.username, forum=payload.forum, reason=payload.reason)
+    return {"lifted": lifted}
+
+
+@router.post(
+    "/threads/{thread_id}/move",
+    auth=TOKEN_OR_SESSION,
+    response={200: ThreadSummaryOut, **WRITE_ERRORS},
+    summary="Move a thread to another forum (moderators of both forums, or administrators; audited)",
+)
+def move_thread(request: HttpRequest, thread_id: Id, payload: MoveThreadIn) -> dict[str, Any]:
+    moved = services.move_thread(_actor(request), thread_id=thread_id, forum=payload.forum, reason=payload.reason)
+    return _thread_summary(moved)

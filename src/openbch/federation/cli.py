@@ -1,4 +1,5 @@
-"""``openbch node init`` and ``openbch sync pull|status``: a national node and its mirror of central.
+"""``openbch node init``, ``openbch sync pull|push|run|status|resolve``, ``openbch keys …`` and
+``openbch bundle …``: a national node and its synchronisation with central.
 
 Registered by :mod:`openbch.cli`. Runs as the system actor: whoever can run the command can already
 write the database. Argument parsing and printing only; the work is :mod:`openbch.federation.pull`.
@@ -7,8 +8,11 @@ write the database. Argument parsing and printing only; the work is :mod:`openbc
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -73,24 +77,32 @@ def sync_pull(
     print_json(report.__dict__)
 
 
-@sync_app.command("push")
-def sync_push(
-    token_file: Annotated[
-        Path | None,
-        typer.Option(
-            help="A file holding central's API token for this country's publishing authority "
-            "(default: the environment variable OPENBCH_CENTRAL_TOKEN)."
-        ),
-    ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=5000, help="Changes per page.")] = 500,
-    data_dir: DataDir = None,
-) -> None:
-    """Send this node's own publications and withdrawals to central, after the last it accepted."""
+TokenFile = Annotated[
+    Path | None,
+    typer.Option(
+        help="A file holding central's API token for this country's publishing authority "
+        "(default: the environment variable OPENBCH_CENTRAL_TOKEN)."
+    ),
+]
+
+
+def _central_token(token_file: Path | None) -> str:
     token = (
         token_file.read_text(encoding="utf-8").strip() if token_file else os.environ.get("OPENBCH_CENTRAL_TOKEN", "")
     )
     if not token:
         fail("no token: pass --token-file or set OPENBCH_CENTRAL_TOKEN (an API token of central with write scope)")
+    return token
+
+
+@sync_app.command("push")
+def sync_push(
+    token_file: TokenFile = None,
+    limit: Annotated[int, typer.Option(min=1, max=5000, help="Changes per page.")] = 500,
+    data_dir: DataDir = None,
+) -> None:
+    """Send this node's own publications and withdrawals to central, after the last it accepted."""
+    token = _central_token(token_file)
     setup_django(data_dir, migrate=True)
     from openbch.client import ApiError
     from openbch.core.actors import SYSTEM
@@ -114,6 +126,100 @@ def sync_push(
     print_json(report.__dict__)
 
 
+@sync_app.command("run")
+def sync_run(
+    watch: Annotated[bool, typer.Option("--watch", help="Repeat until stopped (SIGTERM or Ctrl-C).")] = False,
+    interval: Annotated[float, typer.Option(min=0.05, help="Seconds between rounds when watching.")] = 10.0,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Pull then push; with --watch, again and again. Failures are recorded and retried with backoff;
+    SIGTERM and SIGINT stop between pages."""
+    token = _central_token(token_file)
+    setup_django(data_dir, migrate=True)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.models import Node
+    from openbch.federation.push import http_poster
+    from openbch.federation.run import Round, run
+
+    node = Node.objects.first()
+    if node is None:
+        fail("this instance is not a national node: run 'openbch node init' first")
+    stop = threading.Event()
+
+    def stopping(signum: int, _frame: Any) -> None:
+        console.print(f"{signal.Signals(signum).name}: stopping after the current page", highlight=False)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stopping)
+    signal.signal(signal.SIGINT, stopping)
+    interactive = console.is_terminal
+
+    def logged(done: Round) -> None:
+        if done.error:
+            line = f"round {done.number}: failed ({done.error})" + (
+                f"; next try in {done.pause:.1f} s" if watch else ""
+            )
+        else:
+            got, sent = done.pull, done.push
+            line = (
+                f"round {done.number}: pulled {got.published if got else 0} (seq {got.last_seq if got else '?'}"
+                f"/{got.head_seq if got else '?'}), pushed {sent.published if sent else 0}, "
+                f"withdrawn {(got.withdrawn if got else 0) + (sent.withdrawn if sent else 0)}, "
+                f"conflicts {sent.conflicts if sent else 0}"
+            )
+        if interactive or done.error or (done.pull and done.pull.pages) or (done.push and done.push.pages):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)  # one line per round, for logs
+        sys.stderr.flush()
+
+    poster = http_poster(node.central_url, token)
+    if interactive:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as bar:
+            pulling = bar.add_task("pull", total=None)
+            pushing = bar.add_task("push", total=None)
+            rounds = run(
+                SYSTEM,
+                post=poster,
+                watch=watch,
+                interval=interval,
+                stop=stop,
+                on_pull=lambda r: bar.update(pulling, completed=r.last_seq, total=max(r.head_seq, r.last_seq)),
+                on_push=lambda r: bar.update(pushing, completed=r.pushed_seq, total=r.pushed_seq),
+                on_round=logged,
+            )
+    else:
+        rounds = run(SYSTEM, post=poster, watch=watch, interval=interval, stop=stop, on_round=logged)
+    last = rounds[-1] if rounds else None
+    if last is not None and last.error and not watch:
+        fail(f"sync failed: {last.error}")
+    print_json(
+        {
+            "rounds": len(rounds),
+            "pull": last.pull.__dict__ if last and last.pull else None,
+            "push": last.push.__dict__ if last and last.push else None,
+            "stopped": stop.is_set(),
+        }
+    )
+
+
+@sync_app.command("resolve")
+def sync_resolve(
+    identifier: Annotated[str, typer.Argument(help="The record's identifier (GUID) with an open conflict.")],
+    keep: Annotated[str, typer.Option(help="The version to keep: node or central.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Resolve a conflict as the owner (on the node): the version kept is published as the next
+    revision, which the next push brings to central."""
+    setup_django(data_dir, migrate=True)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.conflicts import resolve
+
+    record = run_service(lambda: resolve(SYSTEM, identifier, keep=keep))
+    print_json({"identifier": record.identifier, "uid": record.uid, "revision": record.revision, "kept": keep})
+
+
 @sync_app.command("status")
 def sync_status(data_dir: DataDir = None) -> None:
     """Where synchronisation stands: last seq applied, lag, pending pushes, last failure, keys (JSON)."""
@@ -132,6 +238,58 @@ def keys_generate(data_dir: DataDir = None) -> None:
     from openbch.federation.keys import generate_key
 
     print_json(run_service(lambda: generate_key(SYSTEM)).__dict__)
+
+
+def _register(token: str) -> dict[str, Any]:
+    """Register this node's current signing key at central, under the node's credentials."""
+    from openbch.client import ApiError, OpenBCHClient
+    from openbch.federation.keys import signing_key
+    from openbch.federation.models import Node
+
+    node = Node.objects.first()
+    if node is None:
+        fail("this instance is not a national node: run 'openbch node init' first")
+    info = run_service(signing_key)[0]
+    try:
+        with OpenBCHClient(node.central_url, token=token) as client:
+            return client.register_key(info.instance, info.public_key, node.country)
+    except ApiError as exc:
+        fail(f"central refused the key: {exc}")
+    except Exception as exc:  # the network: say what, not a traceback
+        fail(f"registering the key failed: {type(exc).__name__}: {exc}")
+
+
+@keys_app.command("register")
+def keys_register(token_file: TokenFile = None, data_dir: DataDir = None) -> None:
+    """Register this node's current signing key at central (its bundles are then accepted there)."""
+    token = _central_token(token_file)
+    setup_django(data_dir, migrate=True)
+    print_json(_register(token))
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    register: Annotated[
+        bool, typer.Option(help="On a node: register the new key at central (needs the central token).")
+    ] = True,
+    token_file: TokenFile = None,
+    data_dir: DataDir = None,
+) -> None:
+    """A new signing key signs from now on; the old one stays known (retired here; still trusted at
+    central, so bundles it signed verify, until an administrator there revokes it)."""
+    setup_django(data_dir, migrate=True)
+    from openbch.core.actors import SYSTEM
+    from openbch.federation.keys import generate_key
+    from openbch.federation.models import Node, SigningKey
+
+    is_node = Node.objects.first() is not None
+    token = _central_token(token_file) if register and is_node else ""
+    before = SigningKey.objects.filter(retired_at__isnull=True).values_list("key_id", flat=True).first()
+    new = run_service(lambda: generate_key(SYSTEM))
+    answer: dict[str, Any] = {**new.__dict__, "previous_key_id": before}
+    if token:
+        answer["registered"] = _register(token)
+    print_json(answer)
 
 
 @keys_app.command("show")

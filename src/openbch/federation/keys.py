@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from openbch.core.actors import Actor
+from openbch.core.actors import Actor, Role
 from openbch.core.errors import BadRequestError, ConflictError, Issue, NotFoundError, PermissionDeniedError
 from openbch.federation.models import SigningKey, TrustedKey
 from openbch.records.audit import AuditEvent, append_audit
@@ -38,6 +38,7 @@ __all__ = [
     "KeyInfo",
     "generate_key",
     "key_id_of",
+    "register_key",
     "revoke_key",
     "sign",
     "signing_key",
@@ -149,6 +150,52 @@ def trust_key(actor: Actor, *, instance: str, public_key: str, country: str = ""
             registered_at=timezone.now(),
         )
         _audit(actor, "key.trusted", key_id=key_id, instance=trusted.instance, country=code)
+    return trusted
+
+
+def register_key(actor: Actor, *, instance: str, public_key: str, country: str = "") -> TrustedKey:
+    """At central: a node registers its own public key with its credentials (the API), bound to the
+    country whose publishing role its account holds (``country`` picks one when it holds several).
+
+    Registering a key the same node registered before answers it again (a retried request); a new key
+    of a node is added beside its older ones (rotation: bundles signed before stay verifiable until an
+    administrator revokes the old key)."""
+    if "write" not in actor.scopes:
+        raise PermissionDeniedError(f"{actor.name} may not register a key: the token needs the write scope")
+    held = sorted({g.country for g in actor.grants if g.role == Role.NATIONAL_PUBLISHING_AUTHORITY and g.country})
+    wanted = country.strip().upper()
+    if wanted and wanted not in held:
+        raise PermissionDeniedError(f"{actor.name} does not hold the publishing role for {wanted}")
+    if not wanted and not held:
+        raise PermissionDeniedError(f"{actor.name} holds no country's publishing role: a node's account must")
+    if not wanted and len(held) > 1:
+        raise PermissionDeniedError(f"{actor.name} publishes for {', '.join(held)}: name the node's country")
+    if not wanted:
+        wanted = held[0]
+    raw = _public_raw(public_key, "/public_key")
+    name = instance.strip()
+    if not name:
+        raise BadRequestError("no instance id", issues=[Issue("/instance", "required", "the node's instance id")])
+    if name == settings.INSTANCE_ID:
+        raise BadRequestError(
+            "a node's key", issues=[Issue("/instance", "forged_origin", "this is central's own instance id")]
+        )
+    key_id = key_id_of(raw)
+    with transaction.atomic():
+        acquire_write_lock()
+        known = TrustedKey.objects.filter(key_id=key_id).first()
+        if known is not None:
+            if (known.instance, known.country) != (name, wanted) or known.revoked_at is not None:
+                raise ConflictError(f"key {key_id} is registered already, for another node or revoked")
+            return known
+        other = TrustedKey.objects.filter(instance=name).exclude(country=wanted).first()
+        if other is not None:
+            raise ConflictError(f"instance {name} is registered here as a node of {other.country or 'central'}")
+        trusted = TrustedKey.objects.create(
+            instance=name, key_id=key_id, public_key=base64.b64encode(raw).decode(), country=wanted,
+            registered_at=timezone.now(),
+        )  # fmt: skip
+        _audit(actor, "key.registered", key_id=key_id, instance=name, country=wanted)
     return trusted
 
 

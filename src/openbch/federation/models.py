@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["Node", "Peer", "SigningKey", "TrustedKey"]
+__all__ = ["Conflict", "Node", "Peer", "SigningKey", "TrustedKey"]
 
 
 class Node(models.Model):
@@ -71,3 +71,37 @@ class TrustedKey(models.Model):
     revoked_at = models.DateTimeField(null=True)
     #: the last seq of the sender's change log applied here from its bundles (older ones are refused)
     received_seq = models.BigIntegerField(default=0)
+
+
+class Conflict(models.Model):
+    """Two instances published different content as the same revision of one record.
+
+    Recorded on both sides when detected (central when a push brings it, and the node from central's
+    answer or when a pull brings it), never resolved by overwriting: the owner publishes the content
+    it keeps as the next revision (:func:`openbch.federation.conflicts.resolve`), and each side marks
+    the conflict resolved when that revision is there. Both sides name the two versions the same way
+    (the node's and central's), so a conflict reads alike wherever it is shown.
+    """
+
+    identifier = models.CharField(max_length=36)
+    #: ``BCH-TYPE-OWNER-NUMBER`` (no revision)
+    uid = models.CharField(max_length=80)
+    type = models.CharField(max_length=16)
+    owner = models.CharField(max_length=8)
+    revision = models.IntegerField()
+    node_instance = models.CharField(max_length=64)
+    node_hash = models.CharField(max_length=64)
+    node_body = models.JSONField()
+    central_instance = models.CharField(max_length=64)
+    central_hash = models.CharField(max_length=64)
+    central_body = models.JSONField()
+    detected_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True)
+    resolved_by = models.CharField(max_length=150, blank=True, default="")
+    #: ``node`` or ``central`` (the version kept), or ``superseded`` (a later revision of the owner's)
+    resolution = models.CharField(max_length=16, blank=True, default="")
+    #: the revision that resolved it
+    resolved_revision = models.IntegerField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["identifier", "revision"], name="conflict_once")]

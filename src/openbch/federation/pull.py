@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from openbch.core.actors import Actor
 from openbch.core.errors import ConflictError, OpenBCHError, PermissionDeniedError
+from openbch.federation.conflicts import record_pulled
 from openbch.federation.feed import FeedPage, read_page
 from openbch.federation.models import Node, Peer
 from openbch.federation.numbers import keep_ahead_of
@@ -109,6 +110,9 @@ def apply_central_page(
         peer = Peer.objects.select_for_update().get(pk=peer_pk)
         if peer.last_seq != after:
             return None
+        # central's revision of one of the node's own records, held here with other content: recorded
+        # as a conflict for the owner to resolve (the node's own is kept, as always, below)
+        record_pulled(actor, node, node.central_url, page.changes)
         wanted = _wanted(node, page.changes)
         stored = store_copies(actor, wanted) if wanted else None
         if stored:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openbch.core.actors import Actor
+from openbch.federation.conflicts import record_pushed, settle
 from openbch.federation.feed import APPLIED_KINDS, change_out
 from openbch.federation.models import Node, Peer
 from openbch.federation.pull import failed, node_for_sync
@@ -46,6 +47,8 @@ class PushReport:
     published: int = 0
     withdrawn: int = 0
     unchanged: int = 0
+    #: changes central set aside: it holds their revision with other content (recorded both sides)
+    conflicts: int = 0
     pushed_seq: int = 0
 
 
@@ -80,8 +83,11 @@ def pending(node: Node, peer: Peer) -> int:
     ).count()
 
 
-def push(actor: Actor, *, post: Post, limit: int = 500) -> PushReport:
-    """Send the node's own changes after the pushed cursor to central, page by page."""
+def push(
+    actor: Actor, *, post: Post, limit: int = 500, progress: Callable[[PushReport], None] | None = None
+) -> PushReport:
+    """Send the node's own changes after the pushed cursor to central, page by page (``progress``
+    is called after each page is committed; it may raise to stop between pages)."""
     node = node_for_sync(actor)
     peer, _ = Peer.objects.get_or_create(url=node.central_url)
     report = PushReport(pushed_seq=peer.pushed_seq)
@@ -104,6 +110,11 @@ def push(actor: Actor, *, post: Post, limit: int = 500) -> PushReport:
             peer.pushed += len(events)
             peer.last_error = ""
             peer.save(update_fields=["pushed_seq", "pushed", "last_error"])
+            # central set aside what conflicts with its own revision: recorded here too; what it
+            # accepted settles this side's open conflicts of those records
+            record_pushed(actor, answer)
+            settle(actor, ((e.record.identifier, e.revision) for e in events), by=actor.name)
+            answer = {**answer, "conflicts": len(answer.get("conflicts") or [])}
             append_audit(
                 actor,
                 [
@@ -117,6 +128,8 @@ def push(actor: Actor, *, post: Post, limit: int = 500) -> PushReport:
             )
         report.pages += 1
         report.pushed_seq = peer.pushed_seq
-        for key in ("published", "withdrawn", "unchanged"):
+        for key in ("published", "withdrawn", "unchanged", "conflicts"):
             setattr(report, key, getattr(report, key) + int(answer.get(key, 0)))
+        if progress:
+            progress(report)
     return report

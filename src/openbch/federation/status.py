@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from openbch.core.actors import Actor
 from openbch.core.errors import PermissionDeniedError
-from openbch.federation.models import Node, Peer, SigningKey, TrustedKey
+from openbch.federation.conflicts import conflict_out
+from openbch.federation.models import Conflict, Node, Peer, SigningKey, TrustedKey
 from openbch.federation.push import pending
 from openbch.records.models import AuditEntry
 
@@ -21,7 +22,8 @@ RECENT = 20
 
 def sync_status(actor: Actor, *, history: bool = False) -> dict[str, Any]:
     """The node's settings, the mirror's progress (last seq, lag in changes and in time since the last
-    success, pending pushes, the last failure with its reason), the keys, and with ``history`` the
+    success, pending pushes, the last failure with its reason), the conflicts (open ones first, with
+    their diffs), the keys, and with ``history`` the
     latest synchronisation events of the audit log."""
     if not actor.is_administrator:
         raise PermissionDeniedError(f"{actor.name} may not see the synchronisation: it needs the administrator role")
@@ -43,6 +45,10 @@ def sync_status(actor: Actor, *, history: bool = False) -> dict[str, Any]:
                 "pushed_seq": peer.pushed_seq,
                 "pending_pushes": pending(node, peer),
             }
+    status["open_conflicts"] = Conflict.objects.filter(resolved_at__isnull=True).count()
+    # open ones first, then the latest resolved
+    shown = Conflict.objects.order_by(F("resolved_at").desc(nulls_first=True), "-detected_at")[:RECENT]
+    status["conflicts"] = [conflict_out(c) for c in shown]
     own = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
     status["signing_key"] = own.key_id if own else None
     status["trusted_keys"] = [

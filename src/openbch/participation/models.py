@@ -14,14 +14,17 @@ from django.conf import settings
 from django.db import models
 
 __all__ = [
+    "Attachment",
     "CommentPeriod",
     "Debate",
     "Forum",
     "Moderator",
+    "ParticipationEvent",
     "Post",
     "PostReport",
     "PostRevision",
     "PostStatus",
+    "PostingBan",
     "Thread",
 ]
 
@@ -215,3 +218,59 @@ class PostReport(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "reporter"], name="participation_one_report_each")]
         indexes = [models.Index(fields=["resolved_at", "created_at"], name="participation_report_open")]
+
+
+class Attachment(models.Model):
+    """A file attached to a post. The bytes live in the data folder under their SHA-256
+    (:mod:`openbch.participation.attachments`), so the same file attached twice is stored once
+    and no name a user gave ever becomes a path."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    #: the name as uploaded, made safe for display and for Content-Disposition
+    filename = models.CharField(max_length=200)
+    #: found from the file's first bytes (never the name or the browser's word for it)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["post"], name="participation_attachment_post")]
+
+
+class PostingBan(models.Model):
+    """An account may not post: everywhere (``forum`` empty: a participation administrator's ban)
+    or in one forum (its moderators' ban), until ``until`` or until lifted. Kept after lifting."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posting_bans")
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, null=True, blank=True, related_name="bans")
+    reason = models.TextField()
+    until = models.DateTimeField(null=True, blank=True)
+    banned_by = models.CharField(max_length=150)
+    banned_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "lifted_at"], name="participation_ban_user")]
+
+
+class ParticipationEvent(models.Model):
+    """Append-only log of what participation made public (a post published, a debate opened …),
+    written in the change's transaction under the write lock (so ``seq`` becomes visible in order),
+    for consumers such as notifications and the public change feed. See :mod:`openbch.participation.events`."""
+
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField()
+    #: ``thread.started``, ``post.published``, ``debate.opened``, ``debate.closed``, ``debate.synthesis``,
+    #: ``comment_period.opened``, ``comment_period.outcome``
+    kind = models.CharField(max_length=40)
+    forum_id = models.BigIntegerField(null=True, blank=True)
+    thread_id = models.BigIntegerField(null=True, blank=True)
+    debate_id = models.BigIntegerField(null=True, blank=True)
+    comment_period_id = models.BigIntegerField(null=True, blank=True)
+    post_id = models.BigIntegerField(null=True, blank=True)
+    #: the country of a comment period (its record's owner), else ""
+    country = models.CharField(max_length=4, blank=True, default="")
+    #: the account that caused it (its author, for a post), so it is not notified of its own post
+    actor_id = models.BigIntegerField(null=True, blank=True)

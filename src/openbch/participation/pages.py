@@ -10,19 +10,20 @@ renderer made when it was published (markdown-it with raw HTML off, then nh3): n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from openbch.participation import services
+from openbch.participation import reading, services
 from openbch.participation.models import CommentPeriod
 from openbch.records.models import RecordState
 from openbch.records.queries import PublishedRecord
-from openbch.web.extensions import PageSection
+from openbch.web.extensions import PageSection, SearchNote
 
-__all__ = ["country_comment_periods", "record_comment_periods"]
+__all__ = ["comment_periods_found", "comment_periods_noted", "country_comment_periods", "record_comment_periods"]
 
 SECTION_KEY = "comment-periods"
 TEMPLATE = "web/participation/_periods_section.html"
@@ -80,4 +81,35 @@ def country_comment_periods(code: str, language: str) -> PageSection:
             "compact": True,
             "all_url": f"{reverse('web:comment_periods')}?country={code.upper()}",
         },
+    )
+
+
+def comment_periods_noted(identifiers: Sequence[str], language: str) -> dict[str, list[SearchNote]]:
+    """Under a search hit: the comment periods open or coming on that decision, or on a decision
+    about that LMO (the public looks for a product, not for the decision's number)."""
+    notes: dict[str, list[SearchNote]] = {}
+    for identifier, periods in reading.current_comment_periods_about(identifiers).items():
+        for period in periods:
+            url = reverse("web:comment_period", args=[period.pk])
+            closes = period.closes_at.strftime("%Y-%m-%d")
+            if services.period_state(period) == "open":
+                note = SearchNote(gettext("Open for public comment until %(date)s") % {"date": closes}, url, "open")
+            else:
+                opens = period.opens_at.strftime("%Y-%m-%d")
+                note = SearchNote(gettext("Public comment from %(date)s") % {"date": opens}, url, "upcoming")
+            notes.setdefault(identifier, []).append(note)
+    return notes
+
+
+def comment_periods_found(query: str, language: str) -> PageSection | None:
+    """Above the search results: the current comment periods whose title or summary match."""
+    periods = reading.comment_periods_matching(query)
+    if not periods:
+        return None
+    now = timezone.now()
+    return PageSection(
+        key="search-comment-periods",
+        heading=gettext("Open for public comment"),
+        template=TEMPLATE,
+        context={"periods": [_period(p, now, full_outcome=False, with_record=True) for p in periods], "compact": True},
     )

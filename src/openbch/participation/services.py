@@ -3,7 +3,7 @@
 Each mutating function takes the acting :class:`~openbch.core.actors.Actor` first and keyword-only
 arguments, checks permission, validates (every problem at once, with the field's path), and makes
 its change in one transaction. Moderation actions (approve, reject, hide, unhide, lock, unlock,
-close, synthesis, appointments) and the creation of forums and debates are audited in that
+move, ban, unban, close, synthesis, appointments) and the creation of forums and debates are audited in that
 transaction, under the write lock (the audit log is one hash chain).
 
 Who may do what:
@@ -16,6 +16,9 @@ Who may do what:
 | report_post | | yes | yes | yes |
 | moderation_queue, reported_posts, approve/reject/hide/unhide, dismiss_reports, lock/unlock | | | yes | yes |
 | close_debate, publish_synthesis | | | yes | yes |
+| attach_files (to one's own post, while editable) | | own posts | own posts | own posts |
+| ban_user / unban_user | | | forum moderators: in their forum | also everywhere |
+| move_thread | | | moderators of both forums | yes |
 | create_forum, create_debate, appoint_moderator | | | | yes |
 
 Comment periods (Article 23): the publishing authority of the record's country opens them and
@@ -28,6 +31,10 @@ appointment's rights at once. Administrators count as participation administrato
 
 Trust: a member's posts wait in the moderation queue until ``OPENBCH_TRUSTED_AFTER_POSTS`` of
 them were approved (published); then they appear at once. Moderators' posts never wait.
+A banned account (``PostingBan``: everywhere, or in one forum until a time or until lifted) may
+not post, edit or attach: 403 ``banned`` (:class:`BannedError`). Files attached to posts are
+checked and kept by :mod:`openbch.participation.attachments`; a file is served only to readers
+who may see its post (:func:`attachment_for_reader`).
 Posting (and editing) is limited per account and per client IP (``OPENBCH_POST_LIMIT_*``): 429
 with ``Retry-After`` beyond it. Until trusted, a post may link to at most
 ``OPENBCH_NEW_ACCOUNT_MAX_LINKS`` other sites (link spam).
@@ -61,33 +68,41 @@ from openbch.core.errors import (
     ValidationFailedError,
 )
 from openbch.identifiers.record_uid import parse_record_uid
-from openbch.participation import markdown
+from openbch.participation import attachments as files
+from openbch.participation import events, markdown
 from openbch.participation.models import (
+    Attachment,
     CommentPeriod,
     Debate,
     Forum,
     Moderator,
     Post,
+    PostingBan,
     PostReport,
     PostRevision,
     PostStatus,
     Thread,
 )
+from openbch.participation.reading import draft_lmos
 from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.locking import acquire_write_lock
 from openbch.records.models import Record, RecordLink, RecordState
-from openbch.records.queries import PublishedRecord, linking_records
-from openbch.recordtypes.validate import parse_reference
+from openbch.records.queries import PublishedRecord
 
 __all__ = [
     "POSITIONS",
+    "BannedError",
     "CommentPeriodClosedError",
     "DebateClosedError",
     "PostView",
     "ThreadLockedError",
     "ThreadView",
+    "active_bans",
     "appoint_moderator",
     "approve_post",
+    "attach_files",
+    "attachment_for_reader",
+    "ban_user",
     "close_debate",
     "comment",
     "comment_periods",
@@ -111,6 +126,7 @@ __all__ = [
     "lock_thread",
     "may_moderate",
     "moderation_queue",
+    "move_thread",
     "open_comment_period",
     "period_state",
     "position_counts",
@@ -126,6 +142,7 @@ __all__ = [
     "start_thread",
     "thread_view",
     "threads_of",
+    "unban_user",
     "unhide_post",
     "unlock_thread",
 ]
@@ -157,6 +174,13 @@ class CommentPeriodClosedError(ConflictError):
 class ThreadLockedError(ConflictError):
     code = "thread_locked"
     title = "The thread is locked"
+
+
+class BannedError(PermissionDeniedError):
+    """Posting (or editing) by an account banned from posting here (everywhere, or in this forum)."""
+
+    code = "banned"
+    title = "The account is banned from posting"
 
 
 # -- who may ------------------------------------------------------------------------------------
@@ -444,7 +468,7 @@ def moderation_queue(actor: Actor) -> list[Post]:
         raise UnauthenticatedError("sign in as a moderator")
     places = _moderated_places(actor)
     pending = Post.objects.filter(status=PostStatus.PENDING).select_related(
-        "thread", "thread__forum", "thread__debate", "thread__comment_period"
+        "thread", "thread__forum", "thread__debate", "thread__comment_period", "author"
     )
     if places is not None:
         pending = pending.filter(places)
@@ -520,6 +544,7 @@ def create_debate(
             opens_at=opens_at.isoformat(),
             closes_at=closes_at.isoformat(),
         )
+        events.emit("debate.opened", now, debate_id=debate.pk, actor_id=actor.user_id)
     return debate
 
 
@@ -597,6 +622,7 @@ def _write_post(
     now: dt.datetime,
     demo: bool = False,
     anonymous: bool = False,
+    uploads: Iterable[files.Upload] = (),
 ) -> Post:
     html = markdown.render(body)
     status = _status_for(actor, int(user.pk), thread)
@@ -617,7 +643,9 @@ def _write_post(
     PostRevision.objects.create(
         post=post, number=1, body=body, language=language, html=html, written_by=actor.name, written_at=now
     )
+    _store_attachments(post, list(uploads), now)
     if status == PostStatus.PUBLISHED:
+        events.post_published(post, thread, now)
         Thread.objects.filter(pk=thread.pk).update(
             post_count=F("post_count") + 1, last_post_at=now, version=F("version") + 1
         )
@@ -668,12 +696,15 @@ def start_thread(
     language: str = "en",
     as_user: str | None = None,
     demo: bool = False,
+    attachments: Iterable[files.Upload] = (),
 ) -> Thread:
     """A new thread in ``forum`` with its first post (queued like any post of an untrusted member)."""
     user = _author(actor, as_user)
     place = get_forum(forum)
+    _refuse_banned(int(user.pk), Thread(forum=place))
+    uploads = list(attachments)
     issues = _text_issues("/title", title, limit=MAX_TITLE) + _post_issues(body, language)
-    issues += _link_issues(actor, int(user.pk), Thread(forum=place), body)
+    issues += _link_issues(actor, int(user.pk), Thread(forum=place), body) + files.upload_issues(uploads)
     _raise(issues)
     _limit_posting(actor)
     now = timezone.now()
@@ -687,7 +718,18 @@ def start_thread(
             last_post_at=now,
             demo=demo,
         )
-        _write_post(actor, user, thread, body=body, language=language, parent=None, position="", now=now, demo=demo)
+        _write_post(
+            actor,
+            user,
+            thread,
+            body=body,
+            language=language,
+            parent=None,
+            position="",
+            now=now,
+            demo=demo,
+            uploads=uploads,
+        )
     thread.refresh_from_db()
     return thread
 
@@ -711,13 +753,16 @@ def reply(
     position: str = "",
     as_user: str | None = None,
     demo: bool = False,
+    attachments: Iterable[files.Upload] = (),
 ) -> Post:
     """A post in a thread (a reply to ``parent_id`` when given); in a debate, only while it is open."""
     user = _author(actor, as_user)
     thread = get_thread(thread_id)
     now = timezone.now()
     _require_open(thread, now)
-    issues = _post_issues(body, language)
+    _refuse_banned(int(user.pk), thread)
+    uploads = list(attachments)
+    issues = _post_issues(body, language) + files.upload_issues(uploads)
     if thread.debate_id is not None and thread.debate is not None and thread.debate.positions:
         if position not in ("", *POSITIONS):
             issues.append(Issue("/position", "invalid_position", f"a position is one of: {', '.join(POSITIONS)}"))
@@ -729,7 +774,16 @@ def reply(
     _limit_posting(actor)
     with transaction.atomic():
         return _write_post(
-            actor, user, thread, body=body, language=language, parent=parent, position=position, now=now, demo=demo
+            actor,
+            user,
+            thread,
+            body=body,
+            language=language,
+            parent=parent,
+            position=position,
+            now=now,
+            demo=demo,
+            uploads=uploads,
         )
 
 
@@ -743,6 +797,7 @@ def post_in_debate(
     position: str = "",
     as_user: str | None = None,
     demo: bool = False,
+    attachments: Iterable[files.Upload] = (),
 ) -> Post:
     found = get_debate(debate)
     return reply(
@@ -754,6 +809,7 @@ def post_in_debate(
         position=position,
         as_user=as_user,
         demo=demo,
+        attachments=attachments,
     )
 
 
@@ -763,6 +819,7 @@ def edit_post(actor: Actor, *, post_id: int, body: str, language: str | None = N
     post = _get_post(post_id)
     if post.author_id != user_id:
         raise PermissionDeniedError("only the author may edit a post")
+    _refuse_banned(user_id, post.thread)
     if post.hidden_at is not None or post.status == PostStatus.REJECTED:
         raise ConflictError("a hidden or rejected post cannot be edited")
     now = timezone.now()
@@ -870,6 +927,7 @@ def approve_post(actor: Actor, *, post_id: int) -> Post:
             post_count=F("post_count") + 1, last_post_at=now, version=F("version") + 1
         )
         _audit(actor, "post.approved", now, post=post.pk, thread=post.thread_id, author=post.display_name)
+        events.post_published(post, post.thread, now)
     post.refresh_from_db()
     return post
 
@@ -954,6 +1012,197 @@ def unlock_thread(actor: Actor, *, thread_id: int) -> Thread:
     return thread
 
 
+# -- bans and moving threads --------------------------------------------------------------------
+#
+# A participation administrator bans an account from posting everywhere (or in one forum); a forum
+# moderator bans only from the forums they moderate (``forum=`` required). A ban ends at ``until``
+# or when lifted (``unban_user``, by whoever may ban there). Debates and comment periods have no
+# forum: only an everywhere-ban covers them, so only participation administrators ban there.
+# Moving a thread takes a moderator of both forums (or an administrator). All audited.
+
+
+def _active_bans(user_id: int, now: dt.datetime) -> Any:
+    return PostingBan.objects.filter(user_id=user_id, lifted_at=None).filter(Q(until=None) | Q(until__gt=now))
+
+
+def _refuse_banned(user_id: int, thread: Thread) -> None:
+    """BannedError (403 ``banned``) when the account may not post in ``thread``'s place."""
+    places = Q(forum=None)
+    if thread.forum_id is not None:
+        places |= Q(forum_id=thread.forum_id)
+    ban = _active_bans(user_id, timezone.now()).filter(places).order_by("-banned_at").first()
+    if ban is not None:
+        until = f" until {ban.until.isoformat()}" if ban.until else ""
+        where = "in this forum" if ban.forum_id else "anywhere"
+        raise BannedError(f"this account is banned from posting {where}{until}: {ban.reason}")
+
+
+def _may_ban(actor: Actor, forum: Forum | None) -> None:
+    if not actor.is_registered:
+        raise UnauthenticatedError("sign in as a moderator")
+    require_scope(actor, "write")
+    if is_participation_administrator(actor):
+        return
+    if forum is None:
+        raise PermissionDeniedError(f"{actor.name} may ban from one forum only (name it); not everywhere")
+    if not _moderates_forum(actor, forum):
+        raise PermissionDeniedError(f"{actor.name} does not moderate the forum {forum.slug!r}")
+
+
+def active_bans(actor: Actor) -> list[PostingBan]:
+    """The bans in force that ``actor`` may lift (every one for an administrator), latest first."""
+    if not actor.is_registered:
+        raise UnauthenticatedError("sign in as a moderator")
+    found = _active_bans_all(timezone.now()).select_related("user", "forum")
+    if not is_participation_administrator(actor):
+        if actor.user_id is None or not actor.holds(Role.FORUM_MODERATOR):
+            return []
+        forums = Moderator.objects.filter(user_id=actor.user_id, forum__isnull=False).values("forum_id")
+        found = found.filter(forum_id__in=forums)
+    return list(found.order_by("-banned_at", "-pk"))
+
+
+def _active_bans_all(now: dt.datetime) -> Any:
+    return PostingBan.objects.filter(lifted_at=None).filter(Q(until=None) | Q(until__gt=now))
+
+
+def ban_user(
+    actor: Actor, *, username: str, reason: str, forum: str | None = None, until: dt.datetime | None = None
+) -> PostingBan:
+    """Ban an account from posting (everywhere, or in ``forum``), with a reason, optionally until a time."""
+    place = get_forum(forum) if forum else None
+    _may_ban(actor, place)
+    reason = _reason(reason)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFoundError(f"no account {username[:150]!r}")
+    now = timezone.now()
+    issues: list[Issue] = []
+    if until is not None and until <= now:
+        issues.append(Issue("/until", "in_the_past", "a ban ends in the future (or give no end)"))
+    if user.pk == actor.user_id:
+        issues.append(Issue("/username", "self", "you cannot ban yourself"))
+    _raise(issues)
+    with transaction.atomic():
+        ban = PostingBan.objects.create(
+            user=user, forum=place, reason=reason, until=until, banned_by=actor.name, banned_at=now
+        )
+        _audit(
+            actor,
+            "user.banned",
+            now,
+            username=user.get_username(),
+            forum=place.slug if place else "",
+            until=until.isoformat() if until else "",
+            reason=reason,
+            ban=ban.pk,
+        )
+    return ban
+
+
+def unban_user(actor: Actor, *, username: str, reason: str, forum: str | None = None) -> int:
+    """Lift the account's bans in force (everywhere, or in ``forum``); how many were lifted."""
+    place = get_forum(forum) if forum else None
+    _may_ban(actor, place)
+    reason = _reason(reason)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFoundError(f"no account {username[:150]!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        lifted = int(_active_bans(int(user.pk), now).filter(forum=place).update(lifted_at=now, lifted_by=actor.name))
+        if not lifted:
+            raise ConflictError(f"{username} is not banned {'in ' + place.slug if place else 'everywhere'}")
+        _audit(
+            actor,
+            "user.unbanned",
+            now,
+            username=user.get_username(),
+            forum=place.slug if place else "",
+            reason=reason,
+            bans=lifted,
+        )
+    return lifted
+
+
+def move_thread(actor: Actor, *, thread_id: int, forum: str, reason: str) -> Thread:
+    """Move a forum thread (with its posts) to another forum; moderators of both, or an administrator."""
+    thread = get_thread(thread_id)
+    if not actor.is_registered:
+        raise UnauthenticatedError("sign in as a moderator")
+    require_scope(actor, "write")
+    if thread.forum is None:
+        raise ConflictError("only forum threads move (a debate's or comment period's thread stays with it)")
+    target = get_forum(forum)
+    if not (_moderates_forum(actor, thread.forum) and _moderates_forum(actor, target)):
+        raise PermissionDeniedError(f"{actor.name} does not moderate both {thread.forum.slug!r} and {target.slug!r}")
+    reason = _reason(reason)
+    if target.pk == thread.forum_id:
+        _raise([Issue("/forum", "same_forum", f"the thread is in {target.slug!r} already")])
+    now = timezone.now()
+    source = thread.forum.slug
+    with transaction.atomic():
+        Thread.objects.filter(pk=thread.pk).update(forum=target, version=F("version") + 1)
+        _audit(actor, "thread.moved", now, thread=thread.pk, source=source, target=target.slug, reason=reason)
+    return get_thread(thread.pk)
+
+
+# -- attachments --------------------------------------------------------------------------------
+
+
+def _store_attachments(post: Post, uploads: list[files.Upload], now: dt.datetime) -> list[Attachment]:
+    """Keep checked ``uploads`` (see :func:`files.upload_issues`) with ``post``, in the caller's transaction."""
+    made = []
+    for upload in uploads:
+        content_type = files.detect_type(upload.data)
+        assert content_type is not None  # checked before
+        made.append(
+            Attachment.objects.create(
+                post=post,
+                filename=files.safe_filename(upload.filename, content_type),
+                content_type=content_type,
+                size=len(upload.data),
+                sha256=files.store(upload.data),
+                uploaded_at=now,
+            )
+        )
+    return made
+
+
+def attach_files(actor: Actor, *, post_id: int, uploads: Iterable[files.Upload]) -> list[Attachment]:
+    """Attach files to one's own post (at most three in all), while one could still edit it."""
+    user_id = _require_member(actor)
+    post = _get_post(post_id)
+    if post.author_id != user_id:
+        raise PermissionDeniedError("only the author may attach files to a post")
+    if post.hidden_at is not None or post.status == PostStatus.REJECTED:
+        raise ConflictError("files cannot be attached to a hidden or rejected post")
+    now = timezone.now()
+    _require_open(post.thread, now)
+    _refuse_banned(user_id, post.thread)
+    found = list(uploads)
+    if not found:
+        _raise([Issue("/attachments", "required", "send at least one file")])
+    _raise(files.upload_issues(found, already=post.attachments.count()))
+    _limit_posting(actor)
+    with transaction.atomic():
+        made = _store_attachments(post, found, now)
+        _touch(post.thread_id)
+    return made
+
+
+def attachment_for_reader(actor: Actor, *, attachment_id: int) -> Attachment:
+    """An attachment whose post ``actor`` may read (not hidden, pending or rejected for others)."""
+    attachment = Attachment.objects.select_related("post").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFoundError(f"no attachment {attachment_id}")
+    post = _get_post(attachment.post_id)
+    moderator = may_moderate(actor, post.thread)
+    if not _visible(post, actor, moderator) or (post.hidden_at is not None and not moderator):
+        raise NotFoundError(f"no attachment {attachment_id}")
+    return attachment
+
+
 def _debate_thread(debate: Debate) -> Thread:
     thread: Thread = debate.thread
     return thread
@@ -969,6 +1218,7 @@ def close_debate(actor: Actor, *, debate: str) -> Debate:
     with transaction.atomic():
         Debate.objects.filter(pk=found.pk).update(closes_at=now, opens_at=min(found.opens_at, now))
         _audit(actor, "debate.closed", now, debate=found.slug)
+        events.emit("debate.closed", now, debate_id=found.pk, actor_id=actor.user_id)
     return get_debate(debate)
 
 
@@ -986,6 +1236,7 @@ def publish_synthesis(actor: Actor, *, debate: str, text: str) -> Debate:
             synthesis=text, synthesis_html=html, synthesis_by=actor.name, synthesis_at=now
         )
         _audit(actor, "debate.synthesis_published", now, debate=found.slug, length=len(text))
+        events.emit("debate.synthesis", now, debate_id=found.pk, actor_id=actor.user_id)
     return get_debate(debate)
 
 
@@ -1087,6 +1338,9 @@ def open_comment_period(
             ],
             at=now,
         )
+        events.emit(
+            "comment_period.opened", now, comment_period_id=period.pk, country=period.country, actor_id=actor.user_id
+        )
     return period
 
 
@@ -1129,15 +1383,8 @@ def comment_periods_about(record: Record) -> list[CommentPeriod]:
     pending = found.select_related("record__draft").filter(
         record__type="DEC", record__state__in=[RecordState.DRAFT, RecordState.PENDING]
     )
-    periods += [p for p in pending if record.identifier in _draft_lmos(p.record)]
+    periods += [p for p in pending if record.identifier in draft_lmos(p.record)]
     return sorted(periods, key=lambda p: (p.opens_at, p.pk))
-
-
-def _draft_lmos(decision: Record) -> set[str]:
-    draft = getattr(decision, "draft", None)
-    items = draft.body.get("modifiedOrganisms") if draft is not None else None
-    references = (parse_reference(str(i.get("identifier", ""))) for i in items or [] if isinstance(i, dict))
-    return {r[0] for r in references if r}
 
 
 def country_comment_periods(country: str, *, recent: int = 5) -> list[CommentPeriod]:
@@ -1157,6 +1404,7 @@ def comment(
     language: str = "en",
     parent_id: int | None = None,
     anonymous: bool = False,
+    attachments: Iterable[files.Upload] = (),
 ) -> Post:
     """A comment while the period is open; shown as anonymous when asked and the period allows it."""
     user = _author(actor, None)
@@ -1164,7 +1412,9 @@ def comment(
     thread = period.thread
     now = timezone.now()
     _require_open(thread, now)
-    issues = _post_issues(body, language)
+    _refuse_banned(int(user.pk), thread)
+    uploads = list(attachments)
+    issues = _post_issues(body, language) + files.upload_issues(uploads)
     if anonymous and not period.anonymous_allowed:
         issues.append(Issue("/anonymous", "not_allowed", "this comment period shows every commenter's name"))
     issues += _link_issues(actor, int(user.pk), thread, body)
@@ -1173,7 +1423,16 @@ def comment(
     _limit_posting(actor)
     with transaction.atomic():
         return _write_post(
-            actor, user, thread, body=body, language=language, parent=parent, position="", now=now, anonymous=anonymous
+            actor,
+            user,
+            thread,
+            body=body,
+            language=language,
+            parent=parent,
+            position="",
+            now=now,
+            anonymous=anonymous,
+            uploads=uploads,
         )
 
 
@@ -1202,13 +1461,15 @@ def publish_comment_outcome(actor: Actor, *, period_id: int, text: str) -> Comme
             ],
             at=now,
         )
+        events.emit(
+            "comment_period.outcome", now, comment_period_id=period.pk, country=period.country, actor_id=actor.user_id
+        )
     return get_comment_period(period_id)
 
 
 def lmo_comment_periods(lmo: PublishedRecord, language: str) -> list[dict[str, Any]]:
-    """The comment periods held on an LMO's published decisions (or on the LMO record itself)."""
-    decisions = linking_records(lmo.record, types=["DEC"]).get("modifiedOrganisms", [])
-    periods = CommentPeriod.objects.filter(record__in=[lmo.record, *decisions]).select_related("record")
+    """The comment periods about an LMO, as its page shows them: on the LMO record itself, on its
+    published decisions and on pending decisions whose draft names it (:func:`comment_periods_about`)."""
     now = timezone.now()
     return [
         {
@@ -1222,5 +1483,5 @@ def lmo_comment_periods(lmo: PublishedRecord, language: str) -> list[dict[str, A
             "outcome_published": bool(p.outcome_html),
             "url": f"/api/v1/comment-periods/{p.pk}",
         }
-        for p in periods.order_by("opens_at", "pk")
+        for p in comment_periods_about(lmo.record)
     ]

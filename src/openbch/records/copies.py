@@ -42,7 +42,7 @@ from openbch.records.withdrawal import write_withdrawal
 from openbch.recordtypes import RecordType, get_record_type
 from openbch.recordtypes.validate import GUID, validate
 
-__all__ = ["CopiedChange", "CopyReport", "store_copies"]
+__all__ = ["CopiedChange", "CopyConflict", "CopyReport", "store_copies"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,15 @@ class CopiedChange:
     where: str = ""
 
 
+@dataclass(frozen=True)
+class CopyConflict:
+    """A revision held here with other content than the change brings (set aside, not written)."""
+
+    change: CopiedChange
+    held_hash: str
+    held_body: dict[str, Any]
+
+
 @dataclass
 class CopyReport:
     published: int = 0
@@ -71,6 +80,8 @@ class CopyReport:
     #: changes already applied (same revision and content held): a replay
     unchanged: int = 0
     records: list[Record] = field(default_factory=list)
+    #: with ``set_aside_conflicts``: the changes that conflict with a revision held here
+    conflicts: list[CopyConflict] = field(default_factory=list)
 
 
 class _Batch:
@@ -108,8 +119,12 @@ def _check(
     return issues, languages
 
 
-def store_copies(actor: Actor, changes: Sequence[CopiedChange]) -> CopyReport:
-    """Apply ``changes`` (in their origin's order) in one transaction: all of them, or none."""
+def store_copies(actor: Actor, changes: Sequence[CopiedChange], *, set_aside_conflicts: bool = False) -> CopyReport:
+    """Apply ``changes`` (in their origin's order) in one transaction: all of them, or none.
+
+    With ``set_aside_conflicts``, a revision held here with other content is not an error: the change
+    is left out and reported in ``conflicts`` (federation records it for the owner to resolve), and the
+    other changes are applied."""
     report = CopyReport()
     with transaction.atomic():
         acquire_write_lock()
@@ -178,6 +193,12 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange]) -> CopyReport:
                 if known is not None or change.revision <= current:
                     if known == change.content_hash:
                         report.unchanged += 1
+                    elif set_aside_conflicts and known is not None:
+                        flush()  # the held revision may be one of this batch's
+                        held_body = Revision.objects.filter(
+                            record__identifier=identifier, revision=change.revision
+                        ).values_list("body", flat=True)[0]
+                        report.conflicts.append(CopyConflict(change, known, held_body))
                     else:
                         errors.append(
                             _issue(

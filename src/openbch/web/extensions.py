@@ -27,12 +27,19 @@ is published, but a section's facts may change without a publication (a comment 
 closes, gets its outcome): so providers run on every request, must answer with one cheap query, and
 their context — plain data (strings, numbers, dates, lists, dicts) — is part of the cached
 article's key, so that the article is made afresh as soon as a section says something new.
+
+**Search results**: a provider ``(identifiers, language) -> {identifier: [SearchNote]}`` registered
+with :func:`register_search_notes` adds short notes with a link under the hits it knows about
+(participation: "open for public comment until …" under a decision or an LMO); a provider
+``(query, language) -> PageSection | None`` registered with :func:`register_search_panel` adds a
+section above the results (participation: the comment periods whose title or summary match the
+words searched). Both run on every search page, after the (kept) search answer: one cheap query each.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -45,6 +52,9 @@ __all__ = [
     "OtherDatabaseProvider",
     "PageSection",
     "RecordSectionProvider",
+    "SearchNote",
+    "SearchNoteProvider",
+    "SearchPanelProvider",
     "country_sections",
     "other_databases",
     "providers_generation",
@@ -52,9 +62,15 @@ __all__ = [
     "register_country_section",
     "register_other_database",
     "register_record_section",
+    "register_search_notes",
+    "register_search_panel",
+    "search_notes",
+    "search_panels",
     "unregister_country_section",
     "unregister_other_database",
     "unregister_record_section",
+    "unregister_search_notes",
+    "unregister_search_panel",
 ]
 
 log = logging.getLogger(__name__)
@@ -172,3 +188,66 @@ def record_sections(item: PublishedRecord, language: str) -> list[PageSection]:
 def country_sections(code: str, language: str) -> list[PageSection]:
     """The sections other apps add to a country's profile (``code``: ISO code, upper case)."""
     return _sections(_country_sections, code, language)
+
+
+@dataclass(frozen=True)
+class SearchNote:
+    """A short note under a search hit, with a link (e.g. "Open for public comment until 12 May")."""
+
+    label: str
+    url: str
+    #: a class for the note's badge (``open``, ``upcoming``)
+    kind: str = ""
+
+
+SearchNoteProvider = Callable[[Sequence[str], str], Mapping[str, list[SearchNote]]]
+SearchPanelProvider = Callable[[str, str], PageSection | None]
+
+_search_notes: list[SearchNoteProvider] = []
+_search_panels: list[SearchPanelProvider] = []
+
+
+def register_search_notes(provider: SearchNoteProvider) -> None:
+    if provider not in _search_notes:
+        _search_notes.append(provider)
+
+
+def unregister_search_notes(provider: SearchNoteProvider) -> None:
+    if provider in _search_notes:
+        _search_notes.remove(provider)
+
+
+def register_search_panel(provider: SearchPanelProvider) -> None:
+    if provider not in _search_panels:
+        _search_panels.append(provider)
+
+
+def unregister_search_panel(provider: SearchPanelProvider) -> None:
+    if provider in _search_panels:
+        _search_panels.remove(provider)
+
+
+def _note_link(url: str) -> str:
+    """A path on this site, or an http(s) URL; anything else (``javascript:``) is no link."""
+    if url.startswith("/") and not url.startswith(("//", "/\\")):
+        return url
+    return safe_link(url) or ""
+
+
+def search_notes(identifiers: Sequence[str], language: str) -> dict[str, list[SearchNote]]:
+    """The notes other apps add under the hits of these records (by record identifier)."""
+    found: dict[str, list[SearchNote]] = {}
+    if not identifiers:
+        return found
+    for provider in list(_search_notes):
+        try:
+            for identifier, notes in provider(identifiers, language).items():
+                found.setdefault(identifier, []).extend(replace(n, url=_note_link(n.url)) for n in notes)
+        except Exception:  # one broken provider must not take the search page down
+            log.exception("search-note provider %r failed", provider)
+    return found
+
+
+def search_panels(query: str, language: str) -> list[PageSection]:
+    """The sections other apps add above the results of a search for ``query``."""
+    return _sections(_search_panels, query, language)

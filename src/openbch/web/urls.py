@@ -1,7 +1,8 @@
 """The web pages, under a language prefix (see ``openbch.web_mount``)."""
 
-from django.urls import path
+from django.urls import include, path
 
+from openbch.accounts import views as account_views
 from openbch.web.views import (
     border_check,
     country,
@@ -48,6 +49,10 @@ urlpatterns = [
     path("learn/<slug:slug>/export/<str:kind>.zip", learning.export_page, name="learn_export"),
     path("learn/<slug:slug>/<slug:lesson>/", learning.lesson_page, name="learn_lesson"),
     path("verify/<str:code>/", learning.verify_page, name="verify"),
+    # members of the public register themselves (confirmed by email)
+    path("accounts/register/", account_views.register_view, name="account_register"),
+    path("accounts/register/resend/", account_views.resend_view, name="account_resend"),
+    path("accounts/confirm/<str:token>/", account_views.confirm_view, name="account_confirm"),
     # public participation: reading open to all; posting and moderation need an account
     path("forums/", participation.forums_page, name="forums"),
     path("forums/moderation/", participation.moderation_page, name="moderation"),
@@ -56,6 +61,9 @@ urlpatterns = [
     path("forums/posts/<int:post_id>/moderate/", participation.moderate_post, name="post_moderate"),
     path("forums/posts/<int:post_id>/report/", participation.report_post, name="post_report"),
     path("forums/threads/<int:thread_id>/lock/", participation.lock_thread, name="thread_lock"),
+    path("forums/threads/<int:thread_id>/move/", participation.move_thread, name="thread_move"),
+    path("forums/attachments/<int:attachment_id>/", participation.attachment, name="attachment"),
+    path("forums/bans/", participation.ban, name="ban"),
     path("forums/<slug:slug>/", participation.forum_page, name="forum"),
     path("forums/<slug:slug>/threads/<int:thread_id>/", participation.thread_page, name="thread"),
     path("consultations/", participation.comment_periods_page, name="comment_periods"),
@@ -68,6 +76,8 @@ urlpatterns = [
     path("debates/<slug:slug>/synthesis/", participation.publish_synthesis, name="debate_synthesis"),
     path("debates/<slug:slug>/report/", participation.debate_report, name="debate_report"),
     path("debates/<slug:slug>/report.pdf", participation.debate_report_pdf, name="debate_report_pdf"),
+    # subscriptions, unsubscribe links, Atom feeds (openbch.notifications)
+    path("", include("openbch.notifications.urls")),
     path("countries/", country.countries_page, name="countries"),
     path("countries/<str:code>/", country.country_page, name="country"),
     # the management centre (log-in required; never cached)

@@ -144,12 +144,19 @@ def result_item(r: dict[str, Any]) -> SafeString:
         )
         for fragments in r.get("highlights", [])
     ]
+    notes = [
+        format_html('<a class="badge note-{}" href="{}">{}</a>', n.kind, n.url, n.label)
+        if n.url
+        else format_html('<span class="badge note-{}">{}</span>', n.kind, n.label)
+        for n in r.get("notes", [])
+    ]
     return format_html(
-        '<li class="result"><h3 class="result-title"><a href="{}">{}</a></h3><p class="result-meta">{}</p>{}</li>',
+        '<li class="result"><h3 class="result-title"><a href="{}">{}</a></h3><p class="result-meta">{}</p>{}{}</li>',
         r["url"],
         localized_filter(r["title"]),
         mark_safe(" ".join(meta)),  # noqa: S308 - each part escaped by format_html above
         mark_safe("".join(highlights)),  # noqa: S308 - idem
+        format_html('<p class="result-notes">{}</p>', mark_safe(" ".join(notes))) if notes else "",  # noqa: S308 - idem
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +37,8 @@ from openbch.core.errors import (
     UnauthenticatedError,
     ValidationFailedError,
 )
-from openbch.participation import services
+from openbch.participation import attachments as files
+from openbch.participation import reading, services
 from openbch.participation.models import Debate, Post, PostStatus, Thread
 from openbch.participation.report import debate_pdf
 from openbch.web.display import RTL_LANGUAGES
@@ -45,6 +46,8 @@ from openbch.web.manage.common import error_status, no_store
 from openbch.web.views.common import page, page_language
 
 __all__ = [
+    "attachment",
+    "ban",
     "close_debate",
     "comment_period_page",
     "comment_periods_page",
@@ -58,6 +61,7 @@ __all__ = [
     "lock_thread",
     "moderate_post",
     "moderation_page",
+    "move_thread",
     "open_comment_period",
     "post_history",
     "publish_comment_outcome",
@@ -77,6 +81,7 @@ DONE = {
     "synthesis": lambda: gettext("The synthesis is published with the debate."),
     "outcome": lambda: gettext("The summary of comments is published with the comment period."),
     "reported": lambda: gettext("Thank you: the moderators will look at the post."),
+    "moved": lambda: gettext("The thread was moved to this forum."),
 }
 
 
@@ -180,18 +185,19 @@ def _after_post(post: Post) -> HttpResponse:
     return HttpResponseRedirect(f"{_thread_url(post.thread)}?done={done}#post-{post.pk}")
 
 
-def _post_rows(view: services.ThreadView) -> list[dict[str, Any]]:
+def _post_rows(posts: list[services.PostView], *, can_post: bool, can_moderate: bool) -> list[dict[str, Any]]:
     """What the template shows per post, worked out once here (a thread may have a thousand)."""
     labels = {"for": gettext("For"), "against": gettext("Against"), "other": gettext("Other")}
     anonymous = gettext("Anonymous member of the public")
+    attached = _attachments_of([v.post for v in posts if v.shown])
     rows = []
-    for v in view.posts:
+    for v in posts:
         p = v.post
         rows.append(
             {
                 "id": p.pk,
                 "depth": v.depth,
-                "name": anonymous if p.anonymous and not view.can_moderate else p.display_name,
+                "name": anonymous if p.anonymous and not can_moderate else p.display_name,
                 "anonymous": p.anonymous,
                 "at": p.created_at.strftime("%Y-%m-%d %H:%M UTC"),
                 "iso": p.created_at.isoformat(),
@@ -206,34 +212,182 @@ def _post_rows(view: services.ThreadView) -> list[dict[str, Any]]:
                 "position": labels.get(p.position, ""),
                 "position_code": p.position,
                 "can_edit": v.can_edit,
-                "can_report": view.can_post and not v.can_edit and not p.hidden_at and p.status == PostStatus.PUBLISHED,
+                "can_report": can_post and not v.can_edit and not p.hidden_at and p.status == PostStatus.PUBLISHED,
                 "demo": p.demo,
+                "attachments": attached.get(p.pk, []),
             }
         )
     return rows
 
 
+#: how a file's type is named under a post
+_KINDS = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "text/plain": "text",
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+}
+
+
+def _attachments_of(posts: list[Post]) -> dict[int, list[dict[str, Any]]]:
+    """The attachments of the posts shown, in one query (a thread may have a thousand posts)."""
+    return {
+        post_id: [
+            {
+                "url": reverse("web:attachment", args=[a.pk]),
+                "name": a.filename,
+                "kind": _KINDS.get(a.content_type, a.content_type),
+                "size": a.size,
+            }
+            for a in found
+        ]
+        for post_id, found in reading.attachments_of(posts).items()
+    }
+
+
+def _uploads(request: HttpRequest) -> list[files.Upload]:
+    """The files sent with a form. At most one more than allowed is read (so that "too many" is
+    said), and of each at most one byte more than the limit (so that "too large" is said without
+    holding a huge file in memory)."""
+    limit = files.max_bytes()
+    found = []
+    for uploaded in request.FILES.getlist("attachments")[: files.MAX_PER_POST + 1]:
+        found.append(files.Upload(filename=uploaded.name or "", data=uploaded.read(limit + 1)))
+    return found
+
+
+#: ends each post's ``<li>`` when the posts are rendered to be kept one by one (HTML comments never
+#: come out of the sanitiser, so a post's own text cannot contain it)
+_POST_END = "<!--/post-->"
+
+
+def _render_posts(
+    request: HttpRequest, posts: list[services.PostView], *, can_post: bool, can_moderate: bool, split: bool = False
+) -> str:
+    rows = _post_rows(posts, can_post=can_post, can_moderate=can_moderate)
+    context = {"rows": rows, "can_post": can_post, "can_moderate": can_moderate, "split": split}
+    # only moderators' forms need the request (their CSRF token): the posts others see are the same
+    # for every request, so they are rendered without running the context processors
+    return render_to_string("web/participation/_posts.html", context, request if can_moderate else None)
+
+
+def _fragments(html: str) -> list[str]:
+    """The ``<li>`` of each post, from a list rendered with ``split``."""
+    inner = html[html.index("\n", html.index('<ol class="posts"')) + 1 : html.rindex("</ol>")]
+    return inner.split(_POST_END)[:-1]
+
+
 def _posts(request: HttpRequest, actor: Actor, thread: Thread) -> tuple[services.ThreadView, str]:
     """The thread as ``actor`` sees it and its posts rendered.
 
-    What an anonymous reader sees (most readers) is the same for all of them in one language: it is
-    kept in the cache under the thread's ``version``, which every visible change increases, so a
-    thread of a thousand posts is rendered once per change rather than once per reader. Signed-in
-    readers see their own queued posts and their controls: rendered for each.
+    Most of a thread page is the same for every reader in one language, so it is rendered once per
+    change of the thread and kept in the cache under the thread's ``version``, which every visible
+    change increases:
+
+    * anonymous readers (most readers) get the kept page as it is;
+    * a signed-in member who moderates nothing here and has no post in the moderation queue gets
+      the posts as kept for members (with Reply and Report), where only their own posts are
+      rendered again, with Edit instead of Report (:func:`openbch.participation.reading.own_posts`);
+    * moderators and members with queued posts, who see posts others do not, get the thread
+      rendered for them.
     """
     language = page_language()
     seconds = int(getattr(settings, "OPENBCH_WEB_CACHE_SECONDS", 60))
-    shared = not actor.is_registered and seconds > 0
-    key = f"openbch:web:thread:{thread.pk}:{thread.version}:{language}"
-    if shared:
+    if seconds <= 0:
+        return _rendered_for(request, actor, thread)
+    if not actor.is_registered:
+        key = f"openbch:web:thread:{thread.pk}:{thread.version}:{language}"
         html = cache.get(key)
         if html is not None:
             return services.thread_view(actor, thread=thread, with_posts=False), html
-    view = services.thread_view(actor, thread=thread)
-    html = render_to_string("web/participation/_posts.html", {"rows": _post_rows(view), "view": view}, request)
-    if shared:
+        view, html = _rendered_for(request, actor, thread)
         cache.set(key, html, seconds)
-    return view, html
+        return view, html
+    view = services.thread_view(actor, thread=thread, with_posts=False)
+    mine = reading.own_posts(actor, thread)
+    if view.can_moderate or mine.pending:
+        return _rendered_for(request, actor, thread)
+    return view, _member_posts(request, actor, view, mine, language, seconds)
+
+
+def _rendered_for(request: HttpRequest, actor: Actor, thread: Thread) -> tuple[services.ThreadView, str]:
+    view = services.thread_view(actor, thread=thread)
+    return view, _render_posts(request, view.posts, can_post=view.can_post, can_moderate=view.can_moderate)
+
+
+def _member_posts(
+    request: HttpRequest,
+    actor: Actor,
+    view: services.ThreadView,
+    mine: reading.OwnPosts,
+    language: str,
+    seconds: int,
+) -> str:
+    thread = view.thread
+    key = f"openbch:web:thread:{thread.pk}:{thread.version}:{language}:member:{int(view.can_post)}"
+    # the posts as one string, and where each post's <li> is in it with its depth: a member's page
+    # is this string with their own few posts cut in, not a thousand fragments joined per request
+    kept: tuple[str, dict[int, tuple[int, int, int]]] | None = cache.get(key)
+    if kept is None:
+        # the thread as any member who moderates nothing sees its published posts
+        everyone = services.thread_view(anonymous_actor(request), thread=thread)
+        html = _render_posts(request, everyone.posts, can_post=view.can_post, can_moderate=False, split=True)
+        head = '<ol class="posts" id="posts">\n'
+        parts, spans, at = [head], {}, len(head)
+        for v, li in zip(everyone.posts, _fragments(html), strict=True):
+            spans[v.post.pk] = (at, at + len(li), v.depth)
+            parts.append(li)
+            at += len(li)
+        parts.append("\n</ol>\n")
+        kept = ("".join(parts), spans)
+        cache.set(key, kept, seconds)
+    html, spans = kept
+    own = [
+        services.PostView(
+            post=post,
+            depth=spans[post.pk][2],
+            shown=post.hidden_at is None,
+            can_edit=view.can_post and post.hidden_at is None,
+        )
+        for post in mine.published.values()
+        if post.pk in spans
+    ]
+    if not own:
+        return html
+    own.sort(key=lambda v: spans[v.post.pk][0])
+    # each post as its author sees it is kept too (same key, so it goes with the thread's version)
+    own_keys = {v.post.pk: f"{key}:own:{v.post.pk}" for v in own}
+    found = cache.get_many(list(own_keys.values()))
+    missing = [v for v in own if own_keys[v.post.pk] not in found]
+    if missing:
+        rendered = _render_posts(request, missing, can_post=view.can_post, can_moderate=False, split=True)
+        made = {own_keys[v.post.pk]: li for v, li in zip(missing, _fragments(rendered), strict=True)}
+        cache.set_many(made, seconds)
+        found.update(made)
+    pieces, at = [], 0
+    for v in own:
+        start, end, _ = spans[v.post.pk]
+        pieces += [html[at:start], found[own_keys[v.post.pk]]]
+        at = end
+    pieces.append(html[at:])
+    return "".join(pieces)
+
+
+#: where a thread page's posts go: a thousand posts are put in the rendered page once, instead of
+#: being copied through every level of the page's templates
+_POSTS_HERE = "<!--posts-->"
+
+
+def _thread_page_response(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The page of a thread, a debate or a comment period, with its posts (rendered by our template)."""
+    posts: str = context.pop("_posts_html")
+    response = page(request, template, context)
+    before, marker, after = response.content.partition(_POSTS_HERE.encode())
+    if marker:
+        response.content = b"".join((before, posts.encode(), after))
+    return response
 
 
 def _thread_context(request: HttpRequest, view: services.ThreadView, posts_html: str) -> dict[str, Any]:
@@ -242,13 +396,20 @@ def _thread_context(request: HttpRequest, view: services.ThreadView, posts_html:
         "nav": "forums",
         "view": view,
         "thread": view.thread,
-        "posts_html": mark_safe(posts_html),  # noqa: S308 - rendered by our template, its text escaped there
+        # the posts are put in after the page is rendered (see _thread_page_response)
+        "posts_html": mark_safe(_POSTS_HERE),  # noqa: S308 - a constant HTML comment
+        "_posts_html": posts_html,
         "done": said() if said else "",
         "reply_to": _int(request.GET.get("reply")),
         "post_languages": _languages(),
         "language": page_language(),
         "positions": services.POSITIONS,
         "login_url": f"{reverse('accounts:login')}?next={request.path}",
+        "move_forums": (
+            [f for f in services.list_forums() if f.pk != view.thread.forum_id]
+            if view.can_moderate and view.thread.forum_id
+            else []
+        ),
     }
 
 
@@ -307,6 +468,7 @@ def _start_thread(request: HttpRequest, actor: Actor, slug: str) -> HttpResponse
         title=request.POST.get("title", ""),
         body=request.POST.get("body", ""),
         language=request.POST.get("language", "") or page_language(),
+        attachments=_uploads(request),
     )
     first = thread.posts.order_by("pk").first()
     assert first is not None
@@ -323,10 +485,13 @@ def thread_page(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse
 @_read
 def _thread_page(request: HttpRequest, actor: Actor, slug: str, thread_id: int) -> HttpResponse:
     thread = services.get_thread(thread_id)
-    if thread.forum is None or thread.forum.slug != slug:
+    if thread.forum is not None and thread.forum.slug != slug:
+        # moved to another forum since the link was made
+        return HttpResponseRedirect(reverse("web:thread", args=[thread.forum.slug, thread.pk]))
+    if thread.forum is None:
         raise NotFoundError(f"no thread {thread_id} in forum {slug[:100]!r}")
     view, html = _posts(request, actor, thread)
-    return page(request, "web/participation/thread.html", _thread_context(request, view, html))
+    return _thread_page_response(request, "web/participation/thread.html", _thread_context(request, view, html))
 
 
 @signed_in_view
@@ -340,6 +505,7 @@ def _reply(request: HttpRequest, actor: Actor, slug: str, thread_id: int) -> Htt
         body=request.POST.get("body", ""),
         language=request.POST.get("language", "") or page_language(),
         parent_id=_int(request.POST.get("parent")),
+        attachments=_uploads(request),
     )
     return _after_post(post)
 
@@ -420,8 +586,62 @@ def moderation_page(request: HttpRequest, actor: Actor) -> HttpResponse:
         }
         for p, reports in services.reported_posts(actor)
     ]
-    context = {"nav": "forums", "rows": rows, "reported": reported}
+    administrator = services.is_participation_administrator(actor)
+    context = {
+        "nav": "forums",
+        "rows": rows,
+        "reported": reported,
+        "bans": services.active_bans(actor),
+        "administrator": administrator,
+        "ban_forums": [f for f in services.list_forums() if administrator or services._moderates_forum(actor, f)],
+        "ban_username": request.GET.get("ban", "")[:150],
+    }
     return page(request, "web/participation/moderation.html", context)
+
+
+@require_POST
+@signed_in_view
+def ban(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Ban an account from posting (with a reason, optionally until a date), or lift a ban."""
+    username = request.POST.get("username", "").strip()
+    forum = request.POST.get("forum", "").strip() or None
+    reason = request.POST.get("reason", "")
+    if request.POST.get("action") == "unban":
+        services.unban_user(actor, username=username, forum=forum, reason=reason)
+    else:
+        until_text = request.POST.get("until", "").strip()
+        until = _when(until_text, "until", end_of_day=True) if until_text else None
+        services.ban_user(actor, username=username, forum=forum, reason=reason, until=until)
+    return HttpResponseRedirect(reverse("web:moderation") + "#bans-title")
+
+
+@require_POST
+@signed_in_view
+def move_thread(request: HttpRequest, actor: Actor, thread_id: int) -> HttpResponse:
+    thread = services.move_thread(
+        actor, thread_id=thread_id, forum=request.POST.get("forum", ""), reason=request.POST.get("reason", "")
+    )
+    return HttpResponseRedirect(f"{_thread_url(thread)}?done=moved")
+
+
+@require_GET
+def attachment(request: HttpRequest, attachment_id: int) -> HttpResponse | FileResponse:
+    """A post's file, always as a download (never shown inline: no HTML or script of a user's runs
+    in this site's origin), and only to readers who may see the post; never kept by shared caches."""
+    actor = _actor(request)
+    try:
+        found = services.attachment_for_reader(actor, attachment_id=attachment_id)
+        try:
+            handle = files.path_of(found.sha256).open("rb")
+        except OSError:
+            raise NotFoundError(f"the file of attachment {attachment_id} is missing") from None
+    except OpenBCHError as exc:
+        return _personal(_refused(request, exc), actor)
+    response = FileResponse(handle, as_attachment=True, filename=found.filename, content_type=found.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -509,7 +729,7 @@ def _debate_context(request: HttpRequest, actor: Actor, debate: Debate) -> dict[
 @_read
 def _debate_page(request: HttpRequest, actor: Actor, slug: str) -> HttpResponse:
     debate = services.get_debate(slug)
-    return page(request, "web/participation/debate.html", _debate_context(request, actor, debate))
+    return _thread_page_response(request, "web/participation/debate.html", _debate_context(request, actor, debate))
 
 
 @signed_in_view
@@ -521,6 +741,7 @@ def _post_in_debate(request: HttpRequest, actor: Actor, slug: str) -> HttpRespon
         language=request.POST.get("language", "") or page_language(),
         parent_id=_int(request.POST.get("parent")),
         position=request.POST.get("position", ""),
+        attachments=_uploads(request),
     )
     return _after_post(post)
 
@@ -616,7 +837,7 @@ def _comment_period_page(request: HttpRequest, actor: Actor, period_id: int) -> 
     view, html = _posts(request, actor, period.thread)
     context = _thread_context(request, view, html)
     context.update({"period": period, "state": services.period_state(period)})
-    return page(request, "web/participation/comment_period.html", context)
+    return _thread_page_response(request, "web/participation/comment_period.html", context)
 
 
 @signed_in_view
@@ -628,6 +849,7 @@ def _comment(request: HttpRequest, actor: Actor, period_id: int) -> HttpResponse
         language=request.POST.get("language", "") or page_language(),
         parent_id=_int(request.POST.get("parent")),
         anonymous=request.POST.get("anonymous") == "1",
+        attachments=_uploads(request),
     )
     return _after_post(post)
 

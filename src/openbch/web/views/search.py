@@ -32,6 +32,7 @@ from openbch.search.service import prepare_export
 from openbch.vocabularies import get_vocabulary
 from openbch.web.cache import cached_search
 from openbch.web.display import Text, country_name, localized, record_url, type_label
+from openbch.web.extensions import search_notes, search_panels
 from openbch.web.views.common import error_page, is_htmx, page, page_language
 
 __all__ = ["export", "result_views", "search_page"]
@@ -89,6 +90,7 @@ def result_views(results: Sequence[Mapping[str, Any]], language: str) -> list[di
     if lmo_ids:
         records = Record.objects.filter(identifier__in=lmo_ids, state__in=PUBLIC_STATES)
         lmo_bodies = {p.record.identifier: p for p in latest_revisions(records)}
+    notes = search_notes([r["identifier"] for r in results], language)
     shown = []
     for result in results:
         code = result["type"]
@@ -112,6 +114,7 @@ def result_views(results: Sequence[Mapping[str, Any]], language: str) -> list[di
                 "date": result.get("date"),
                 "fields": _field_views(record_type, result.get("fields") or []),
                 "highlights": [highlight_fragments(h) for h in result.get("highlights", [])],
+                "notes": notes.get(result["identifier"], []),
             }
         )
     return shown
@@ -456,6 +459,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "exports": _exports(params, language) if status == 200 and found["total"] else [],
             "export_hint": status == 200 and found["total"] > 0,
             "suggestions": _suggestions(params, language),
+            "panels": search_panels(params.get("q"), language) if status == 200 and params.get("q") else [],
         }
     )
     template = "web/partials/search_region.html" if is_htmx(request) else "web/search.html"

@@ -1,0 +1,343 @@
+"""Conflicts: the node and central published different content as the same revision of one record.
+
+The owner is authoritative (the country, through its node, for its national records), but an edit
+made at central is never silently overwritten, and never silently dropped either: the conflict is
+recorded on both sides (:class:`~openbch.federation.models.Conflict`) with both versions, shown with
+a field-by-field diff, and resolved by the owner, who keeps one version by publishing it as the next
+revision (:func:`resolve`). That revision then flows like any other.
+
+Where a conflict is detected:
+
+* at central, when a push (or a node's bundle) brings a revision central holds with other content
+  (:func:`record_received`, called by :mod:`openbch.federation.receive`); the push's answer names it,
+  and the node records it from the answer (:func:`record_pushed`);
+* at the node, when a pull (or central's bundle) brings a revision of one of the node's own records
+  that the node holds with other content (:func:`record_pulled`).
+
+A conflict never blocks the rest of the page: the conflicting change is set aside (recorded here),
+the other changes are applied and the cursors move on.
+
+When it is resolved: at the node, when the owner resolves it (or pushes a later revision of the
+record: the owner's newer word supersedes both versions); at central, when a later revision of the
+record arrives from the node. The resolution says which version the later revision carries
+(``node``, ``central``, or ``superseded`` when it is neither).
+
+The diff is :func:`openbch.records.history.diff_bodies` (JSON pointers of leaf values, ``{op, path,
+old, new}``), the one the record history pages and ``/records/{uid}/diff`` use: no extra library
+(neither deepdiff nor jsonpatch is among the kept dependencies), and one diff shape in the whole API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from openbch.core.actors import Actor, Role
+from openbch.core.errors import ConflictError, Issue, NotFoundError, PermissionDeniedError, ValidationFailedError
+from openbch.federation.models import Conflict, Node
+from openbch.records.audit import AuditEvent, append_audit
+from openbch.records.copies import CopiedChange, CopyConflict
+from openbch.records.history import diff_bodies
+from openbch.records.locking import acquire_write_lock
+from openbch.records.models import Record, Revision
+from openbch.records.policy import Action, allowed
+from openbch.records.publishing import PreparedRevision, write_revisions
+from openbch.recordtypes import get_record_type
+from openbch.recordtypes.validate import validate
+
+__all__ = [
+    "conflict_out",
+    "list_conflicts",
+    "record_pulled",
+    "record_pushed",
+    "record_received",
+    "resolve",
+    "settle",
+]
+
+KEEP = ("node", "central")
+
+
+def _uid(change: CopiedChange) -> str:
+    return f"BCH-{change.type}-{change.owner}-{change.number}"
+
+
+def _record(actor: Actor, values: Mapping[str, Any]) -> Conflict | None:
+    """Store a newly detected conflict (None when it is known already) and audit it."""
+    conflict, created = Conflict.objects.get_or_create(
+        identifier=values["identifier"], revision=values["revision"], defaults=dict(values)
+    )
+    if not created:
+        return None
+    append_audit(
+        actor,
+        [
+            AuditEvent(
+                "sync.conflict",
+                country=conflict.owner,
+                details={
+                    "uid": conflict.uid,
+                    "revision": conflict.revision,
+                    "node": conflict.node_instance,
+                    "node_hash": conflict.node_hash,
+                    "central": conflict.central_instance,
+                    "central_hash": conflict.central_hash,
+                },
+            )
+        ],
+        at=timezone.now(),
+    )
+    return conflict
+
+
+def record_received(actor: Actor, found: Sequence[CopyConflict]) -> list[Conflict]:
+    """At central: the conflicts a push brought (the caller holds the transaction); all of them,
+    known before or not, for the push's answer."""
+    now = timezone.now()
+    out = []
+    for item in found:
+        change = item.change
+        values = {
+            "identifier": change.identifier.upper(),
+            "uid": _uid(change),
+            "type": change.type,
+            "owner": change.owner,
+            "revision": change.revision,
+            "node_instance": change.origin.instance,
+            "node_hash": change.content_hash,
+            "node_body": dict(change.body),
+            "central_instance": str(settings.INSTANCE_ID),
+            "central_hash": item.held_hash,
+            "central_body": item.held_body,
+            "detected_at": now,
+        }
+        _record(actor, values)
+        out.append(Conflict.objects.get(identifier=values["identifier"], revision=change.revision))
+    return out
+
+
+def record_pushed(actor: Actor, answer: Mapping[str, Any]) -> int:
+    """At the node: the conflicts central's answer to a push names (the caller holds the transaction)."""
+    count = 0
+    for item in answer.get("conflicts") or []:
+        if not isinstance(item, Mapping):
+            continue
+        identifier = str(item.get("identifier", "")).upper()
+        revision = item.get("revision")
+        if not isinstance(revision, int):
+            continue
+        held = (
+            Revision.objects.filter(record__identifier=identifier, revision=revision).select_related("record").first()
+        )
+        if held is None:  # not ours: central names only what the node sent
+            continue
+        record = held.record
+        values = {
+            "identifier": identifier,
+            "uid": f"BCH-{record.type}-{record.owner}-{record.number}",
+            "type": record.type,
+            "owner": record.owner,
+            "revision": held.revision,
+            "node_instance": str(settings.INSTANCE_ID),
+            "node_hash": held.content_hash,
+            "node_body": held.body,
+            "central_instance": str(item.get("central_instance", "")),
+            "central_hash": str(item.get("central_hash", "")),
+            "central_body": item.get("central_body") if isinstance(item.get("central_body"), dict) else {},
+            "detected_at": timezone.now(),
+        }
+        count += _record(actor, values) is not None
+    return count
+
+
+def record_pulled(actor: Actor, node: Node, central: str, changes: Iterable[CopiedChange]) -> int:
+    """At the node: central's revisions of the node's own records held here with other content
+    (the caller holds the transaction; those changes are skipped by the pull, as the node's own
+    records always are). ``central``: how the node names central (its URL)."""
+    own = [c for c in changes if c.kind == "published" and c.owner == node.country]
+    if not own:
+        return 0
+    held = {
+        (identifier, revision): (digest, body)
+        for identifier, revision, digest, body in Revision.objects.filter(
+            record__identifier__in={c.identifier.upper() for c in own}
+        ).values_list("record__identifier", "revision", "content_hash", "body")
+    }
+    count = 0
+    for change in own:
+        identifier = change.identifier.upper()
+        mine = held.get((identifier, change.revision))
+        if mine is None or mine[0] == change.content_hash:
+            continue
+        values = {
+            "identifier": identifier,
+            "uid": _uid(change),
+            "type": change.type,
+            "owner": change.owner,
+            "revision": change.revision,
+            "node_instance": str(settings.INSTANCE_ID),
+            "node_hash": mine[0],
+            "node_body": mine[1],
+            "central_instance": central,
+            "central_hash": change.content_hash,
+            "central_body": dict(change.body),
+            "detected_at": timezone.now(),
+        }
+        count += _record(actor, values) is not None
+    return count
+
+
+def settle(actor: Actor, arrived: Iterable[tuple[str, int]], *, by: str) -> int:
+    """Mark resolved the open conflicts that a later revision of their record settles: ``arrived``
+    are (identifier, revision) just stored or accepted (the caller holds the transaction); ``by``:
+    who published it."""
+    latest: dict[str, int] = {}
+    for identifier, revision in arrived:
+        key = identifier.upper()
+        latest[key] = max(revision, latest.get(key, 0))
+    if not latest:
+        return 0
+    count = 0
+    now = timezone.now()
+    for conflict in Conflict.objects.filter(identifier__in=latest, resolved_at__isnull=True):
+        revision = latest[conflict.identifier]
+        if revision <= conflict.revision:
+            continue
+        digest = (
+            Revision.objects.filter(record__identifier=conflict.identifier, revision=revision)
+            .values_list("content_hash", flat=True)
+            .first()
+        )
+        kept = "node" if digest == conflict.node_hash else "central" if digest == conflict.central_hash else ""
+        _resolved(actor, conflict, resolution=kept or "superseded", by=by, revision=revision, at=now)
+        count += 1
+    return count
+
+
+def _resolved(actor: Actor, conflict: Conflict, *, resolution: str, by: str, revision: int, at: Any) -> None:
+    conflict.resolved_at = at
+    conflict.resolved_by = by[:150]
+    conflict.resolution = resolution
+    conflict.resolved_revision = revision
+    conflict.save(update_fields=["resolved_at", "resolved_by", "resolution", "resolved_revision"])
+    append_audit(
+        actor,
+        [
+            AuditEvent(
+                "sync.conflict_resolved",
+                country=conflict.owner,
+                details={"uid": conflict.uid, "revision": conflict.revision, "kept": resolution, "as": revision},
+            )
+        ],
+        at=at,
+    )
+
+
+def _may_see(actor: Actor, conflict: Conflict) -> bool:
+    if actor.is_administrator:
+        return True
+    # seeing is for the owner's publishing authority, whatever the token's scopes (resolving needs write)
+    if get_record_type(conflict.type).family == "national":
+        return actor.holds(Role.NATIONAL_PUBLISHING_AUTHORITY, country=conflict.owner)
+    return actor.holds(Role.REFERENCE_VALIDATOR)
+
+
+def conflict_out(conflict: Conflict) -> dict[str, Any]:
+    """A conflict as the API, the CLI and the sync page show it, with the diff from central's
+    version to the node's."""
+    return {
+        "identifier": conflict.identifier,
+        "uid": conflict.uid,
+        "type": conflict.type,
+        "owner": conflict.owner,
+        "revision": conflict.revision,
+        "node": {"instance": conflict.node_instance, "content_hash": conflict.node_hash},
+        "central": {"instance": conflict.central_instance, "content_hash": conflict.central_hash},
+        "detected_at": conflict.detected_at.isoformat(),
+        "resolved_at": conflict.resolved_at.isoformat() if conflict.resolved_at else None,
+        "resolved_by": conflict.resolved_by or None,
+        "resolution": conflict.resolution or None,
+        "resolved_revision": conflict.resolved_revision,
+        "diff": diff_bodies(conflict.central_body, conflict.node_body),
+    }
+
+
+def list_conflicts(actor: Actor, *, open_only: bool = False) -> list[Conflict]:
+    """The conflicts ``actor`` may see (administrators: all; a publishing authority: its country's),
+    newest first."""
+    if not actor.is_registered and not actor.is_administrator:
+        raise PermissionDeniedError(f"{actor.name} may not see synchronisation conflicts")
+    rows = Conflict.objects.order_by("-detected_at", "-id")
+    if open_only:
+        rows = rows.filter(resolved_at__isnull=True)
+    return [c for c in rows if _may_see(actor, c)]
+
+
+def resolve(actor: Actor, identifier: str, *, keep: str) -> Record:
+    """The owner keeps one version of a conflicting record: it is published here as the next
+    revision (so it reaches the other side like any publication) and the conflict is resolved.
+
+    Only at the owner's side: on a node, for its own country's records, by an actor who may publish
+    them. Central refuses: a node's record is resolved at the node."""
+    if keep not in KEEP:
+        raise ValidationFailedError(
+            "keep the node's version or central's",
+            issues=[Issue("/keep", "invalid_choice", f"{keep!r}: expected one of {', '.join(KEEP)}")],
+        )
+    key = identifier.strip().upper()
+    with transaction.atomic():
+        acquire_write_lock()
+        conflict = (
+            Conflict.objects.select_for_update()
+            .filter(identifier=key, resolved_at__isnull=True)
+            .order_by("-revision")
+            .first()
+        )
+        if conflict is None or not _may_see(actor, conflict):
+            raise NotFoundError(f"no open conflict on {identifier[:80]!r}")
+        node = Node.objects.first()
+        if node is None or node.country != conflict.owner:
+            raise ConflictError(
+                f"{conflict.uid} belongs to {conflict.owner}: its owner resolves the conflict, at its node "
+                f"({conflict.node_instance})"
+            )
+        record_type = get_record_type(conflict.type)
+        if not allowed(
+            actor, Action.PUBLISH, family=record_type.family, owner=conflict.owner, record_type=conflict.type
+        ):
+            raise PermissionDeniedError(f"{actor.name} may not publish {conflict.type} records of {conflict.owner}")
+        record = Record.objects.select_for_update().get(identifier=key)
+        body = dict(conflict.node_body if keep == "node" else conflict.central_body)
+        result = validate(record_type, body, level="publish", owner=conflict.owner)
+        if result.errors:
+            raise ValidationFailedError(f"the {keep}'s version is not valid any more", issues=result.errors)
+        previous = Revision.objects.filter(record=record, revision=record.revision).values_list(
+            "content_hash", flat=True
+        )
+        now = timezone.now()
+        [written] = write_revisions(
+            actor,
+            [
+                PreparedRevision(
+                    record_type=record_type,
+                    owner=conflict.owner,
+                    body=body,
+                    identifier=key,
+                    languages=sorted(result.languages),
+                    warnings=result.warnings,
+                    existing=record,
+                    previous_hash=previous.first() or "",
+                )
+            ],
+            at=now,
+        )
+        _resolved(actor, conflict, resolution=keep, by=actor.name, revision=written.revision, at=now)
+        # older open conflicts of the record are settled by the same revision
+        Conflict.objects.filter(identifier=key, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by=actor.name[:150], resolution="superseded", resolved_revision=written.revision
+        )
+    return written
