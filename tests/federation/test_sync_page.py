@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 from django.test import Client
 
@@ -47,3 +48,13 @@ def test_a_nodes_home_page_leads_with_its_own_country() -> None:
     own = home.index('id="own-decisions"')
     assert own < home.index('id="latest-title"')
     assert "Latest decisions of Canada" in home
+
+
+def test_a_nodes_list_of_countries_leads_with_its_own_country() -> None:
+    plain = lxml.html.fromstring(Client().get("/en/countries/").content)
+    assert not plain.xpath("//li[@id='own-country']")
+    first_before = plain.xpath("//ul[@class='country-list']/li/a")[0].get("href")
+    init_node(SYSTEM, country="US", central_url="http://127.0.0.1:9/", countries=[])
+    listed = lxml.html.fromstring(Client().get("/en/countries/").content).xpath("//ul[@class='country-list']/li")
+    assert listed[0].get("id") == "own-country" and listed[0].xpath("./a")[0].get("href") == "/en/countries/us/"
+    assert first_before != "/en/countries/us/"  # it was not first by its name

@@ -127,4 +127,22 @@ def countries_page(request: HttpRequest) -> HttpResponse:
         ({"url": country_url(t.id), "name": t.label_in(language)} for t in get_vocabulary("countries")),
         key=lambda c: c["name"].casefold(),
     )
-    return page(request, "web/countries.html", {"countries": countries, "everyone": everyone, "nav": "countries"})
+    own = _node_country()
+    if own:  # a national node lists its own country first
+        url = country_url(own)
+        countries = [c for c in countries if c["url"] == url] + [c for c in countries if c["url"] != url]
+    context = {
+        "countries": countries,
+        "everyone": everyone,
+        "nav": "countries",
+        "own_url": country_url(own) if own else "",
+    }
+    return page(request, "web/countries.html", context)
+
+
+def _node_country() -> str:
+    """On a national node, its country's code (lower case); else ""."""
+    from openbch.federation.models import Node
+
+    node = Node.objects.first()
+    return node.country.lower() if node is not None else ""
