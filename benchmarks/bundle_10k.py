@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -33,13 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.index_rebuild import CACHE_ROOT, build  # noqa: E402
+from benchmarks.node_pull import node_env  # noqa: E402
 
 OPENBCH = Path(sys.executable).with_name("openbch")
-
-
-def _env(data: Path, instance: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_SETTINGS"))}
-    return {**env, "OPENBCH_DATA_DIR": str(data), "OPENBCH_INSTANCE_ID": instance}
 
 
 def _run(env: dict[str, str], *args: str) -> tuple[float, Any]:
@@ -62,7 +57,7 @@ def main() -> None:
     central, node = work / "central", work / "node"
     central.mkdir()
     shutil.copy2(cache / "data" / "openbch.sqlite3", central / "openbch.sqlite3")
-    env_central, env_node = _env(central, "central-bench"), _env(node, "node-co")
+    env_central, env_node = node_env(central, "central-bench"), node_env(node, "node-co")
     try:
         subprocess.run([str(OPENBCH), "migrate"], env=env_central, check=True, stdout=subprocess.DEVNULL)
         _, key = _run(env_central, "keys", "generate")

@@ -39,34 +39,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.api_vs_datasette import free_port  # noqa: E402
+from benchmarks.node_pull import node_env, wait_until_serving  # noqa: E402
 
 OPENBCH = Path(sys.executable).with_name("openbch")
 DEMO = ROOT / "src" / "openbch" / "demo" / "data"
 TARGET = 5.0
 
 
-def _env(data: Path, instance: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_SETTINGS"))}
-    return {**env, "OPENBCH_DATA_DIR": str(data), "OPENBCH_INSTANCE_ID": instance}
-
-
 def _openbch(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return subprocess.run(
         [str(OPENBCH), *args], env=env, check=True, capture_output=True, text=True, input=stdin
     ).stdout
-
-
-def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("openbch serve exited")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 - 127.0.0.1
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("openbch serve did not start")
 
 
 def _found(url: str, word: str) -> bool:
@@ -88,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="openbch-incremental-bench-"))
     central, node = work / "central", work / "node"
-    env_central, env_node = _env(central, "central-bench"), _env(node, "node-co")
+    env_central, env_node = node_env(central, "central-bench"), node_env(node, "node-co")
     server = watcher = None
     try:
         _openbch(env_central, "migrate")
@@ -107,7 +90,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        _wait(url, server)
+        wait_until_serving(url, server)
         _openbch(env_node, "node", "init", "--country", "CO", "--central", url)
         _openbch(env_node, "sync", "pull")
         watcher = subprocess.Popen(

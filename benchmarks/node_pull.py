@@ -43,12 +43,13 @@ OPENBCH = Path(sys.executable).with_name("openbch")
 TARGET = 5000
 
 
-def _env(data: Path, instance: str) -> dict[str, str]:
+def node_env(data: Path, instance: str) -> dict[str, str]:
+    """The environment of an instance's ``openbch`` commands: its data folder and instance id, nothing of ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_SETTINGS"))}
     return {**env, "OPENBCH_DATA_DIR": str(data), "OPENBCH_INSTANCE_ID": instance}
 
 
-def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -95,7 +96,7 @@ def main() -> None:
     central, node = work / "central", work / "node"
     central.mkdir()
     shutil.copy2(cache / "data" / "openbch.sqlite3", central / "openbch.sqlite3")
-    env_central, env_node = _env(central, "central-bench"), _env(node, "node-co")
+    env_central, env_node = node_env(central, "central-bench"), node_env(node, "node-co")
     server = None
     try:
         subprocess.run([str(OPENBCH), "migrate"], env=env_central, check=True)
@@ -108,7 +109,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        _wait(url, server)
+        wait_until_serving(url, server)
         subprocess.run(
             [str(OPENBCH), "node", "init", "--country", "CO", "--central", url],
             env=env_node,

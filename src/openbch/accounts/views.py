@@ -6,6 +6,8 @@ auditing and session handling live there. Forms are CSRF-protected by Django's m
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
@@ -24,44 +26,40 @@ from openbch.accounts.login import log_in, log_out
 from openbch.accounts.services import change_password
 from openbch.core.errors import OpenBCHError, RateLimitedError, UnauthenticatedError, ValidationFailedError
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise
+
 __all__ = ["confirm_view", "login_view", "logout_view", "password_change_view", "register_view", "resend_view"]
 
 #: long enough for any passphrase (ASVS: at least 64 accepted), short enough to bound hashing work
 PASSWORD_MAX = 4096
+NEW_PASSWORD_HELP = _("At least 8 characters; a long phrase is best. Common passwords are refused.")
+
+
+def _password_field(label: StrOrPromise, *, autocomplete: str, help_text: StrOrPromise = "") -> forms.CharField:
+    # a password is used exactly as typed: no trimming, no case folding
+    return forms.CharField(
+        label=label,
+        max_length=PASSWORD_MAX,
+        strip=False,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
 
 
 class LoginForm(forms.Form):
     username = forms.CharField(
         label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
     )
-    password = forms.CharField(
-        label=_("Password"),
-        max_length=PASSWORD_MAX,
-        strip=False,  # a password is used exactly as typed: no trimming, no case folding
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = _password_field(_("Password"), autocomplete="current-password")
 
 
 class PasswordChangeForm(forms.Form):
-    current_password = forms.CharField(
-        label=_("Current password"),
-        max_length=PASSWORD_MAX,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password = forms.CharField(
-        label=_("New password"),
-        max_length=PASSWORD_MAX,
-        strip=False,
-        help_text=_("At least 8 characters; a long phrase is best. Common passwords are refused."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password_again = forms.CharField(
-        label=_("New password, again"),
-        max_length=PASSWORD_MAX,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    current_password = _password_field(_("Current password"), autocomplete="current-password")
+    new_password = _password_field(_("New password"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP)
+    new_password_again = _password_field(_("New password, again"), autocomplete="new-password")
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -89,19 +87,8 @@ class RegisterForm(forms.Form):
         help_text=_("We send a link to confirm it; it is never shown to others."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        max_length=PASSWORD_MAX,
-        strip=False,
-        help_text=_("At least 8 characters; a long phrase is best. Common passwords are refused."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password_again = forms.CharField(
-        label=_("Password, again"),
-        max_length=PASSWORD_MAX,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = _password_field(_("Password"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP)
+    password_again = _password_field(_("Password, again"), autocomplete="new-password")
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
