@@ -224,3 +224,45 @@ def test_a_node_registers_its_keys_bound_to_its_tokens_country() -> None:
     bad = _post_key(token, instance="node-co", public_key="AAAA")
     assert bad.status_code == 400 and bad.json()["errors"][0]["path"] == "/public_key"
     assert TrustedKey.objects.count() == 2
+
+
+def test_a_record_of_its_country_held_as_a_copy_follows_central() -> None:
+    """Only records the node published itself are the node's to keep: one of its country that it
+    holds as a copy (published at central, or by an earlier installation of the node) takes central's
+    next revision like any copy, and no conflict is recorded."""
+    node = init_node(SYSTEM, country="CO", central_url="http://127.0.0.1:9/", countries=["CA"])
+    published = _colombian("FIRST")  # its content, as central would send it
+    body = Revision.objects.get(record=published).body
+    top = (Record.objects.aggregate(n=Max("number"))["n"] or 0) + 1000
+    identifier = new_identifier()
+    first = _change(1, published, body, instance="node-co-before", identifier=identifier, number=top, revision=1)
+    second = _change(
+        2,
+        published,
+        {**body, "acronym": "SECOND"},
+        instance="node-co-before",
+        identifier=identifier,
+        number=top,
+        revision=2,
+    )
+    peer = Peer.objects.create(url=node.central_url)
+    apply_central_page(
+        SYSTEM,
+        node,
+        peer.pk,
+        read_page({"changes": [first], "last_seq": 1, "next": None}, after=0),
+        after=0,
+        how="pulled",
+    )
+    apply_central_page(
+        SYSTEM,
+        node,
+        peer.pk,
+        read_page({"changes": [second], "last_seq": 2, "next": None}, after=1),
+        after=1,
+        how="pulled",
+    )
+    copied = Record.objects.get(identifier=identifier)
+    assert (copied.instance, copied.revision) == ("node-co-before", 2)
+    assert Revision.objects.get(record=copied, revision=2).body["acronym"] == "SECOND"
+    assert not Conflict.objects.exists()

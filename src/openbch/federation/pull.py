@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,7 +53,7 @@ class PullReport:
     published: int = 0
     withdrawn: int = 0
     unchanged: int = 0
-    #: changes outside what the node mirrors, or of its own records it holds
+    #: changes outside what the node mirrors, or of records it published itself
     skipped: int = 0
     last_seq: int = 0
     head_seq: int = 0
@@ -81,8 +82,13 @@ def http_fetcher(base_url: str, *, timeout: float = 60.0) -> Fetch:
 
 
 def _wanted(node: Node, changes: list[CopiedChange]) -> list[CopiedChange]:
+    """The changes the node mirrors, less those of records it published itself: the node is their
+    owner (central's edit of one is a conflict, see conflicts.py). A record of its country that it
+    holds as a copy (published at central, or by an earlier installation of the node) follows
+    central like any copy."""
     own = [c.identifier.upper() for c in changes if c.owner == node.country]
-    held_here = set(Record.objects.filter(identifier__in=own).values_list("identifier", flat=True)) if own else set()
+    published_here = Record.objects.filter(identifier__in=own, instance=settings.INSTANCE_ID)
+    held_here = set(published_here.values_list("identifier", flat=True)) if own else set()
     return [
         c
         for c in changes
@@ -95,7 +101,7 @@ class Applied:
     """What applying one page of central's changes did."""
 
     stored: CopyReport | None
-    #: changes outside what the node mirrors, or of its own records it holds
+    #: changes outside what the node mirrors, or of records it published itself
     skipped: int
 
 
