@@ -22,6 +22,7 @@ from openbch.notifications.outbox import enqueue_email
 from openbch.notifications.worker import backoff, deliver_due
 from openbch.participation import services as participation
 from openbch.participation.models import Post, PostStatus
+from tests.federation.instances import fresh_postgres_database
 from tests.notifications.conftest import SITE
 from tests.participation.conftest import World, actor_of
 from tests.smtp import SmtpServer, free_port, running_smtp
@@ -211,8 +212,9 @@ def test_posting_works_while_the_outbox_cannot_be_delivered(world: World, reader
 
 def test_concurrent_workers_send_each_message_once(tmp_path: Path) -> None:
     """Three ``openbch notify work --once`` at the same time over one outbox: every message arrives
-    exactly once (PostgreSQL: the database ``OPENBCH_DATABASE_URL`` names, with SKIP LOCKED; else SQLite)."""
-    url = os.environ.get("OPENBCH_DATABASE_URL") or f"sqlite:///{tmp_path}/workers.sqlite3"
+    exactly once (PostgreSQL, with SKIP LOCKED, in a database of its own when the suite runs there;
+    else SQLite)."""
+    url = fresh_postgres_database("workers") or f"sqlite:///{tmp_path}/workers.sqlite3"
     env = {
         **os.environ,
         "OPENBCH_DATA_DIR": str(tmp_path),
