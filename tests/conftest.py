@@ -1,8 +1,16 @@
-"""Shared fixtures: a test database migrated and loaded with the real demo data once per process."""
+"""Shared fixtures: a test database migrated and loaded with the real demo data once per process.
+
+The suite runs twice, on SQLite and on PostgreSQL (``OPENBCH_DATABASE_URL``). A test that touches
+neither the suite's database nor instances on it (an identifier parser, a vocabulary file, a command
+run on a SQLite folder of its own) would only do the same thing again: the PostgreSQL run leaves
+it out (:func:`pytest_collection_modifyitems`).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +18,40 @@ import pytest
 from django.test import Client
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+#: pytest-django's fixtures that give a test the suite's database
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+#: what a test module names when its tests run instances on the suite's database (tests/federation)
+DATABASE_NAMES = ("OPENBCH_DATABASE_URL", "fresh_postgres_database", "tests.federation.instances")
+
+
+@cache
+def _names_the_database(module: Path) -> bool:
+    text = module.read_text(encoding="utf-8")
+    return any(name in text for name in DATABASE_NAMES)
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    """Whether ``item`` touches the suite's database, itself or through instances it starts."""
+    if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    return _names_the_database(item.path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL: only the tests that use the database (the others ran in the SQLite run)."""
+    if not os.environ.get("OPENBCH_DATABASE_URL"):
+        return
+    kept = [item for item in items if uses_the_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_the_database(item)])
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

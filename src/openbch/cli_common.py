@@ -58,9 +58,10 @@ def fail(message: str) -> NoReturn:
 
 
 def refuse(error: OpenBCHError) -> NoReturn:
-    """Print a service's refusal, each issue and then the error, and exit 1."""
+    """Print a service's refusal, each issue (``path: code: message``, its stable code rather than
+    the error's generic one) and then the error, and exit 1."""
     for issue in error.issues[:50]:
-        console.print(f"{issue.path}: {issue.message}", markup=False, highlight=False)
+        console.print(f"{issue.path}: {issue.code}: {issue.message}", markup=False, highlight=False)
     fail(f"{error.code}: {error.message}")
 
 

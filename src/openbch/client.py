@@ -83,9 +83,19 @@ class OpenBCHClient:
         result: dict[str, Any] = self._post("/api/v1/federation/keys", payload)
         return result
 
+    def key_chain(self, instance: str) -> dict[str, Any]:
+        """An instance's current signing key and its rotation statements (public)."""
+        result: dict[str, Any] = self._get(f"/api/v1/federation/keys/{instance}")
+        return result
+
     def conflicts(self, *, open_only: bool = False) -> dict[str, Any]:
         """Synchronisation conflicts (needs a token)."""
         result: dict[str, Any] = self._get("/api/v1/federation/conflicts", {"open_only": open_only})
+        return result
+
+    def numbers(self, country: str) -> dict[str, Any]:
+        """The highest record number central holds in ``country``'s block (``highest``, or None)."""
+        result: dict[str, Any] = self._get(f"/api/v1/federation/numbers/{country}")
         return result
 
     # -- reading -------------------------------------------------------------------------------

@@ -6,6 +6,14 @@ step would cost a second or more; this costs milliseconds, with the same service
 Commands: ``{"op": "load", "lines": [...]}``, ``{"op": "pull", "limit": n}``, ``{"op": "push",
 "limit": n}``, ``{"op": "export", "after": n, "path": p}``, ``{"op": "import", "path": p}``.
 Answers: ``{"ok": true, "report": {...}}`` or ``{"ok": false, "error": "...", "codes": [...]}``.
+
+It is also a warm ``openbch``: ``{"op": "spawn", "args": [...], "stdin": p, "stdout": p, "stderr": p}``
+forks a child (its own session, like ``start_new_session``) that runs the real command line
+(:data:`openbch.cli.app`) with those files as its standard streams and exits with the command's
+code; the answer is its pid. ``{"op": "poll", "pid": n}`` answers its exit code once it ended (None
+before; minus the signal's number if one killed it) and ``{"op": "wait", "pid": n}`` waits for it.
+A child is a real process, killed for real by the fault tests (kill -9); only the interpreter's and
+Django's start-up, which every command repeats and ``tests/test_cli.py`` covers, is not paid again.
 """
 
 from __future__ import annotations
@@ -48,6 +56,54 @@ def _run(command: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(f"unknown op {op!r}")
 
 
+#: the exit status of the children that ended (pid -> code)
+_ended: dict[int, int] = {}
+
+
+def _spawn(command: dict[str, Any]) -> int:
+    from django.db import connections
+
+    connections.close_all()  # the child opens its own: never share a connection across a fork
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70
+    try:
+        os.setsid()
+        for fd, (name, mode) in enumerate((("stdin", os.O_RDONLY), ("stdout", os.O_WRONLY), ("stderr", os.O_WRONLY))):
+            target = os.open(command[name], mode | (os.O_CREAT | os.O_TRUNC if fd else 0), 0o600)
+            os.dup2(target, fd)
+            os.close(target)
+        from openbch.cli import app
+
+        try:
+            app(args=list(command["args"]), prog_name="openbch")
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:  # what an uncaught exception does to a process: a traceback, exit 1
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        connections.close_all()  # (SQLite folds its write-ahead log back in when the last one closes)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _status(pid: int, *, block: bool) -> int | None:
+    if pid not in _ended:
+        done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+        if done == 0:
+            return None
+        _ended[pid] = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    return _ended[pid]
+
+
 def main() -> None:
     from openbch.cli_common import setup_django
 
@@ -59,6 +115,13 @@ def main() -> None:
     print("@@" + json.dumps({"ok": True, "ready": True}), flush=True)
     for line in sys.stdin:
         command = json.loads(line)
+        if command["op"] in ("spawn", "poll", "wait"):
+            if command["op"] == "spawn":
+                answer = {"ok": True, "pid": _spawn(command)}
+            else:
+                answer = {"ok": True, "code": _status(command["pid"], block=command["op"] == "wait")}
+            print("@@" + json.dumps(answer), flush=True)
+            continue
         try:
             answer: dict[str, Any] = {"ok": True, "report": _run(command)}
         except OpenBCHError as exc:

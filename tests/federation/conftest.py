@@ -1,9 +1,8 @@
 """One central clearing-house for the federation tests that start real instances (faults, kills,
 topologies, convergence): starting one costs seconds, so it is started once per run, on the suite's
 database, with the fault-injecting proxy in front of it. Each test sets up its own node, with its
-own instance id, whose first act is a pull: it adopts the Colombian records earlier tests' nodes
-pushed (and numbers its own after them), as a node set up again from scratch must before it
-publishes; otherwise its first number collides with one central holds and its pulls are refused."""
+own instance id, as a node set up again from scratch: ``node init`` numbers its records after the
+Colombian ones earlier tests' nodes pushed (it asks central), and its first pull adopts them."""
 
 from __future__ import annotations
 
@@ -14,7 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.federation.faultproxy import FaultProxy
-from tests.federation.instances import Agent, Instance, fresh_postgres_database, served_central
+from tests.federation.instances import (
+    Agent,
+    Instance,
+    close_warm,
+    fresh_postgres_database,
+    served_central,
+    warm_environments,
+)
 
 _nodes = itertools.count(1)
 
@@ -23,6 +29,14 @@ _nodes = itertools.count(1)
 def shared_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
     with served_central(tmp_path_factory.mktemp("shared-central"), fresh_postgres_database("shared")) as central:
         yield central
+
+
+@pytest.fixture(autouse=True)
+def _warm_processes_end_with_their_test() -> Iterator[None]:
+    """The warm processes of a test's own instances end with it (those of the session's stay)."""
+    before = warm_environments()
+    yield
+    close_warm(keep=before)
 
 
 @pytest.fixture(scope="session")

@@ -5,16 +5,27 @@ in a data folder, or a fresh PostgreSQL database when the suite runs on PostgreS
 Both sides' state is read straight from their databases (read-only SQL), so the checks see exactly
 what is stored: :func:`assert_converged` is the one verdict every fault, kill and convergence test
 ends with.
+
+Two things keep these tests affordable without making them less real. A command (``openbch sync
+pull``, ``audit verify``...) runs as a real process forked from a warm process of its instance
+(:func:`spawn`, ``agent.py``), so it does not pay the interpreter's and Django's start-up again; and a
+new instance's database is a copy of one migrated once per test process (:func:`_migrated`), since
+running the migrations costs seconds and they are the same every time.
 """
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,16 +62,115 @@ class Instance:
         return self.env["OPENBCH_INSTANCE_ID"]
 
 
+def _plain_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_SETTINGS"))}
+
+
 def env_for(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBCH_", "DJANGO_SETTINGS"))}
+    """The environment of an instance whose data folder is ``data_dir``; without ``database_url`` its
+    SQLite database, when it has none yet, starts as a copy of a migrated one."""
+    env = _plain_env()
     env["OPENBCH_DATA_DIR"] = str(data_dir)
     if database_url:
         env["OPENBCH_DATABASE_URL"] = database_url
+    else:
+        database = data_dir / "openbch.sqlite3"
+        if not database.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_migrated(None), database)
     return env
 
 
-def openbch(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(OPENBCH), *args], env=env, capture_output=True, text=True, timeout=300)
+#: per test process: the migrated SQLite file, and PostgreSQL's migrated template database by server
+_templates: dict[str | None, str] = {}
+
+
+def _migrated(server_url: str | None) -> str:
+    """A database migrated once in this test process: a SQLite file's path, or the name of a
+    PostgreSQL template database on the server of ``server_url``."""
+    if server_url in _templates:
+        return _templates[server_url]
+    folder = Path(tempfile.mkdtemp(prefix="openbch-migrated-"))
+    atexit.register(shutil.rmtree, folder, True)
+    env = {**_plain_env(), "OPENBCH_DATA_DIR": str(folder)}
+    if server_url is None:
+        subprocess.run([str(OPENBCH), "migrate"], env=env, check=True, capture_output=True, timeout=300)
+        _templates[None] = str(folder / "openbch.sqlite3")
+    else:
+        name = _create_postgres_database(server_url, "migrated")
+        env["OPENBCH_DATABASE_URL"] = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+        subprocess.run([str(OPENBCH), "migrate"], env=env, check=True, capture_output=True, timeout=300)
+        _templates[server_url] = name
+    return _templates[server_url]
+
+
+# -- commands: real processes, forked from a warm process of their instance ------------------------
+
+
+class WarmProcess:
+    """An ``openbch`` command forked by a warm agent: ``pid``, ``poll()`` and ``wait()`` as Popen's."""
+
+    def __init__(self, agent: Agent, pid: int, args: tuple[str, ...], streams: Path) -> None:
+        self.agent, self.pid, self.args, self.streams = agent, pid, args, streams
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.agent("poll", pid=self.pid)["code"]
+        return self.returncode
+
+    def wait(self, timeout: float = 300) -> int:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                os.killpg(self.pid, signal.SIGKILL)
+                self.agent("wait", pid=self.pid)
+                raise subprocess.TimeoutExpired(["openbch", *self.args], timeout)
+            time.sleep(0.01)
+        assert self.returncode is not None
+        return self.returncode
+
+    def result(self, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        code = self.wait(timeout)
+        stdout, stderr = ((self.streams / name).read_text(encoding="utf-8") for name in ("stdout", "stderr"))
+        shutil.rmtree(self.streams, ignore_errors=True)
+        return subprocess.CompletedProcess(["openbch", *self.args], code, stdout, stderr)
+
+
+#: the warm agents by environment, for the commands of each instance
+_warm: dict[tuple[tuple[str, str], ...], Agent] = {}
+
+
+def spawn(env: dict[str, str], *args: str, input: str = "") -> WarmProcess:
+    """Start ``openbch ARGS`` for the instance of ``env``, as a process of its own session."""
+    key = tuple(sorted(env.items()))
+    agent = _warm.get(key)
+    if agent is None or agent.process.poll() is not None:
+        agent = _warm[key] = Agent(Instance("", Path(env["OPENBCH_DATA_DIR"]), env))
+    streams = Path(tempfile.mkdtemp(prefix="openbch-command-", dir=env["OPENBCH_DATA_DIR"]))
+    (streams / "stdin").write_text(input, encoding="utf-8")
+    pid = agent("spawn", args=list(args), **{name: str(streams / name) for name in ("stdin", "stdout", "stderr")})
+    return WarmProcess(agent, pid["pid"], args, streams)
+
+
+def warm_environments() -> set[tuple[tuple[str, str], ...]]:
+    return set(_warm)
+
+
+def close_warm(keep: set[tuple[tuple[str, str], ...]]) -> None:
+    """End the warm agents but those of the environments in ``keep``."""
+    for key in [k for k in _warm if k not in keep]:
+        _warm.pop(key).__exit__(None, None, None)
+
+
+def openbch(
+    env: dict[str, str],
+    *args: str,
+    check: bool = True,
+    input: str = "",
+) -> subprocess.CompletedProcess[str]:
+    """Run ``openbch ARGS`` for the instance of ``env`` to its end (``serve`` is not for here)."""
+    result = spawn(env, *args, input=input).result()
     if check and result.returncode != 0:
         raise AssertionError(f"openbch {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
@@ -71,16 +181,23 @@ def postgres_wanted() -> bool:
 
 
 def fresh_postgres_database(purpose: str = "central") -> str | None:
-    """A new, empty PostgreSQL database when the suite runs on PostgreSQL (None otherwise), named
+    """A new, migrated PostgreSQL database when the suite runs on PostgreSQL (None otherwise), named
     after the suite's own database so that suites run by others on the same server never collide."""
     url = os.environ.get("OPENBCH_DATABASE_URL")
     if not url:
         return None
+    name = _create_postgres_database(url, purpose, template=_migrated(url))
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _create_postgres_database(url: str, purpose: str, *, template: str = "template1", name: str = "") -> str:
+    """A new database (``name``, or one named after ``url``'s, ``purpose`` and the test process) as
+    a copy of ``template``, in place of any database of that name; returns its name."""
     import psycopg
 
     parts = urlsplit(url)
     base = parts.path.lstrip("/") or "openbch"
-    name = f"{base}_{purpose}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = name or f"{base}_{purpose}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     with psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
@@ -90,22 +207,50 @@ def fresh_postgres_database(purpose: str = "central") -> str | None:
         autocommit=True,
     ) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
+#: per test process: a central prepared once for each kind of database (None: SQLite; else the
+#: suite's PostgreSQL URL): its data folder, its template database (PostgreSQL), its node's token
+_centrals: dict[str | None, tuple[Path, str | None, str]] = {}
+
+
+def _prepared_central(server_url: str | None) -> tuple[Path, str | None, str]:
+    """Central's data folder (and PostgreSQL template) with the demo data and Colombia's node
+    account (publishing role, write token), made once: loading the demo costs seconds."""
+    if server_url in _centrals:
+        return _centrals[server_url]
+    folder = Path(tempfile.mkdtemp(prefix="openbch-central-"))
+    atexit.register(shutil.rmtree, folder, True)
+    template = None
+    database_url = None
+    if server_url is not None:
+        template = _create_postgres_database(server_url, "central_image", template=_migrated(server_url))
+        database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{template}"))
+    env = env_for(folder, database_url)
+    env["OPENBCH_INSTANCE_ID"] = CENTRAL_ID
+    files = json.loads((DEMO / "manifest.json").read_text())["files"]
+    openbch(env, "load", *(str(DEMO / f) for f in files))
+    openbch(env, "user", "create", "co-node", "--email", "node@co.example", input="long enough pw 1\n")
+    openbch(env, "user", "grant", "co-node", "national-publishing-authority", "--country", "CO")
+    token = openbch(env, "token", "create", "co-node", "--name", "node", "--scopes", "read,write").stdout.strip()
+    close_warm(keep=warm_environments() - {tuple(sorted(env.items()))})  # nothing may hold the template open
+    _centrals[server_url] = (folder, template, token.splitlines()[-1])
+    return _centrals[server_url]
 
 
 @contextmanager
 def served_central(data_dir: Path, database_url: str | None) -> Iterator[Instance]:
-    """Central with the demo data and Colombia's node account (publishing role, write token), served."""
+    """Central with the demo data and Colombia's node account (publishing role, write token), served:
+    a copy of the one prepared in this test process (``database_url``: a database to replace)."""
+    folder, template, token = _prepared_central(os.environ["OPENBCH_DATABASE_URL"] if database_url else None)
+    shutil.copytree(folder, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("agent-*.log"))
+    if database_url is not None and template is not None:
+        parts = urlsplit(database_url)
+        _create_postgres_database(database_url, "", template=template, name=parts.path.lstrip("/"))
     env = env_for(data_dir, database_url)
     env["OPENBCH_INSTANCE_ID"] = CENTRAL_ID
-    openbch(env, "migrate")
-    files = json.loads((DEMO / "manifest.json").read_text())["files"]
-    openbch(env, "load", *(str(DEMO / f) for f in files))
-    subprocess.run([str(OPENBCH), "user", "create", "co-node", "--email", "node@co.example"], input="long enough pw 1\n",
-                   env=env, check=True, capture_output=True, text=True, timeout=120)  # fmt: skip
-    openbch(env, "user", "grant", "co-node", "national-publishing-authority", "--country", "CO")
-    token = openbch(env, "token", "create", "co-node", "--name", "node", "--scopes", "read,write").stdout.strip()
     port = _free_port()
     process = subprocess.Popen(
         [str(OPENBCH), "serve", "--port", str(port)],
@@ -116,7 +261,7 @@ def served_central(data_dir: Path, database_url: str | None) -> Iterator[Instanc
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", process)
-        yield Instance(f"http://127.0.0.1:{port}", data_dir, env, token.splitlines()[-1])
+        yield Instance(f"http://127.0.0.1:{port}", data_dir, env, token)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -167,11 +312,15 @@ def exchange_keys(central: Instance, node: Instance) -> None:
 # -- services in a long-lived process --------------------------------------------------------------
 
 
+_agents = itertools.count(1)
+
+
 class Agent:
     """Services of one instance, run in a process of its own (``agent.py``)."""
 
     def __init__(self, instance: Instance) -> None:
-        self.log = (instance.data_dir / f"agent-{instance.instance_id}.log").open("w")
+        instance.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log = (instance.data_dir / f"agent-{next(_agents)}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, str(AGENT)],
             env=instance.env,

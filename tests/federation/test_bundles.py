@@ -12,15 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typer.testing import CliRunner
 
 from openbch.core.actors import SYSTEM
 from openbch.core.errors import BadRequestError, OpenBCHError, PermissionDeniedError
 from openbch.federation.bundles import FORMAT, export_bundle, import_bundle
+from openbch.federation.cli import bundle_app
 from openbch.federation.keys import generate_key, key_id_of, revoke_key, trust_key
+from openbch.federation.models import Conflict
 from openbch.records.hashing import canonical_json, content_hash
 from openbch.records.models import AuditEntry, ChangeEvent, Record, Revision
+from openbch.records.services import RecordInput, publish_records
 from tests.federation.test_sync_between_instances import COLOMBIA
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +188,31 @@ def test_central_exports_a_bundle_it_can_verify_and_rotation_keeps_old_signature
     # an instance cannot import its own bundle: its own key is not a registered other instance's
     with pytest.raises(OpenBCHError):
         import_bundle(SYSTEM, path)
+
+
+def _cli() -> typer.Typer:
+    app = typer.Typer()
+    app.add_typer(bundle_app, name="bundle")
+    return app
+
+
+def test_an_import_lists_the_conflicts_it_recorded_and_a_refusal_names_its_code(node: Node, tmp_path: Path) -> None:
+    """Central holds revision 2 of a Colombian record with its own content; the node's bundle brings
+    another revision 2: ``bundle import`` counts and names the conflict (and applies the rest). The
+    same file again is refused, and the command prints the issue's code (``stale_bundle``)."""
+    import_bundle(SYSTEM, node.bundle(tmp_path, name="first.bundle", changes=[colombian_change(5)]))
+    record = Record.objects.get(identifier="0B7A4F1E-8C2D-4E6F-9A1B-3C5D7E9F1A2B")
+    body = {**Revision.objects.get(record=record, revision=1).body, "acronym": "CENTRAL"}
+    publish_records(SYSTEM, [RecordInput("CNA", "CO", body, identifier=record.identifier)])
+    path = node.bundle(tmp_path, name="second.bundle", changes=[colombian_change(9, revision=2, acronym="NODE")])
+    runner = CliRunner()
+    done = runner.invoke(_cli(), ["bundle", "import", str(path)])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output.strip().splitlines()[-1])
+    assert (report["conflicts"], report["published"]) == (1, 0)
+    assert report["conflicted"] == [{"uid": "BCH-CNA-CO-1066000777", "revision": 2}]
+    assert Conflict.objects.get().central_body["acronym"] == "CENTRAL"
+    replayed = runner.invoke(_cli(), ["bundle", "import", str(path)])
+    assert replayed.exit_code == 1
+    assert "/last_seq: stale_bundle: replayed or older" in replayed.output, replayed.output
+    assert "bad_request: " in replayed.output  # the error's own code, after its issues

@@ -26,6 +26,7 @@ from tests.federation.instances import (
     openbch,
     publish_lines,
     query,
+    revisions,
     served_central,
     status,
 )
@@ -166,3 +167,55 @@ def test_central_refuses_to_resolve_a_nodes_record(central: Instance, node: Inst
     assert refused.returncode == 1 and "its owner resolves the conflict" in refused.stderr
     bad = openbch(node.env, "sync", "resolve", epsilon, "--keep", "both", check=False)
     assert bad.returncode == 1 and "/keep" in bad.stderr
+
+
+def test_edits_made_only_at_central_are_surfaced_and_adopted_by_the_owner(central: Instance, node: Instance) -> None:
+    """Central publishes revisions 2 and 3 of the node's record while the node stays at 1: the node's
+    pull records them as open conflicts (central ahead); resolving them, keeping the node's version,
+    adopts central's two revisions and publishes the node's as revision 4. After push and pull both
+    sides hold the same four revisions."""
+    publish_lines(node, [colombian_authority("zeta", "ZETA")])
+    openbch(node.env, "sync", "push")
+    zeta = _identifier(node, "cna/co/zeta")
+    node_hash = latest(node)[zeta][1]
+    _edit_at_central(central, zeta, "ZETA-CENTRAL2")
+    _edit_at_central(central, zeta, "ZETA-CENTRAL3")
+    pulled = json.loads(openbch(node.env, "sync", "pull").stdout)
+    assert pulled["conflicts"] == 2
+    here = status(node)
+    ahead = [c for c in here["conflicts"] if c["identifier"] == zeta and c["resolved_at"] is None]
+    assert sorted((c["kind"], c["revision"]) for c in ahead) == [("central_ahead", 2), ("central_ahead", 3)]
+    by_revision = {c["revision"]: c for c in ahead}
+    assert {"op": "replace", "path": "/acronym", "old": "ZETA-CENTRAL3", "new": "ZETA"} in by_revision[3]["diff"]
+    assert latest(node)[zeta][0].endswith("-1"), "the node's own revision was overwritten"
+
+    kept = json.loads(openbch(node.env, "sync", "resolve", zeta, "--keep", "node").stdout)
+    assert kept["revision"] == 4
+    pushed = json.loads(openbch(node.env, "sync", "push").stdout)
+    assert (pushed["unchanged"], pushed["published"], pushed["conflicts"]) == (2, 1, 0)
+    openbch(node.env, "sync", "pull")
+    at_node, at_central = revisions(node)[zeta], revisions(central)[zeta]
+    assert at_node == at_central and [r for r, _ in at_node] == [1, 2, 3, 4]
+    assert at_node[3][1] == node_hash
+    assert status(node)["open_conflicts"] == 0 and status(node)["pending_pushes"] == 0
+    for side in (central, node):
+        checked = openbch(side.env, "audit", "verify", check=False)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_node_set_up_again_publishes_before_it_pulls_without_reusing_a_number(
+    central: Instance, node: Instance, tmp_path: Path
+) -> None:
+    """The node's earlier installation pushed its records; the new one (an empty data folder) is set
+    up with ``node init``, which asks central for the numbers of Colombia's block it holds, and
+    publishes at once: its record takes a number after them and central accepts the push."""
+    publish_lines(node, [colombian_authority("eta", "ETA")])
+    openbch(node.env, "sync", "push")
+    highest = max(int(uid.split("-")[3]) for uid, _, _ in latest(central, ("CO",)).values())
+    again = make_node(tmp_path / "again", central, instance_id="node-co-again")
+    publish_lines(again, [colombian_authority("theta", "THETA")])
+    [(uid, _, _)] = latest(again, ("CO",)).values()
+    assert int(uid.split("-")[3]) == highest + 1
+    pushed = openbch(again.env, "sync", "push", check=False)
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert json.loads(pushed.stdout)["published"] == 1

@@ -103,7 +103,7 @@ def test_a_page_is_stored_as_copies_that_keep_their_origin(page: dict[str, Any])
                 uid=p["changes"][0]["record"]["uid"].replace("ORGA", "DEC").replace("SCBD", "CA")
             ),
             "changes[1]/number",
-            "conflict",
+            "number_taken",
         ),
         (
             lambda p: _rehash(p["changes"][0]["record"], scientificName=None),

@@ -13,7 +13,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,6 @@ import pytest
 
 from tests.federation.faultproxy import BREAKING, Fault, FaultProxy, Plan
 from tests.federation.instances import (
-    OPENBCH,
     Agent,
     Instance,
     assert_converged,
@@ -38,6 +36,7 @@ from tests.federation.instances import (
     pending_pushes,
     query,
     revisions,
+    spawn,
     status,
     sync_clean,
 )
@@ -180,13 +179,7 @@ def test_a_random_mix_of_faults_then_a_clean_sync_converges(
 def _kill_when_busy(node: Instance, args: list[str], cursor: str, rng: random.Random) -> None:
     """Start ``openbch sync ...`` and kill -9 it at a random moment after it committed its first page."""
     before = peer(node)[cursor]
-    process = subprocess.Popen(
-        [str(OPENBCH), *args],
-        env=node.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = spawn(node.env, *args)
     deadline = time.monotonic() + 60
     while process.poll() is None and peer(node)[cursor] == before and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -194,6 +187,7 @@ def _kill_when_busy(node: Instance, args: list[str], cursor: str, rng: random.Ra
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
+    process.result()  # (its output files are removed)
 
 
 def _seed() -> int:
@@ -287,7 +281,10 @@ def test_a_node_refuses_bad_bundles_from_central_by_name_and_writes_nothing(
     assert central_agent("export", after=held + 1, path=str(gap))["ok"]
     _refused(node, node_agent, gap, "gap")
 
-    # central rotates its key and the node is not told: a bundle signed with the new key is refused
+    # central loses its private key and makes a new one, which no key the node trusts vouches for
+    # (no rotation statement can be signed): a bundle signed with it is refused
+    for lost in (shared_central.data_dir / "keys").glob("*"):
+        lost.unlink()
     openbch(shared_central.env, "keys", "generate")
     unknown = tmp_path / "unknown-key.bundle"
     assert central_agent("export", after=held, path=str(unknown))["ok"]

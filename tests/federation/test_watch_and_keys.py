@@ -1,5 +1,6 @@
-"""``openbch sync run --watch`` as a real process between two real instances, and a node's keys
-registered and rotated at central through the API (``openbch keys register|rotate``)."""
+"""``openbch sync run --watch`` as a real process between two real instances, a node's keys
+registered and rotated at central through the API (``openbch keys register|rotate``), and central's
+rotation followed by the node (a bundle's rotation statements, ``openbch keys refresh``, ``sync run``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from tests.federation.instances import (
     OPENBCH,
     Instance,
+    canadian_authority,
     colombian_authority,
     fresh_postgres_database,
     latest,
@@ -146,3 +148,29 @@ def test_a_node_registers_and_rotates_its_key_at_central(central: Instance, node
     # a node cannot register a key as another country's, nor without a token
     no_token = {k: v for k, v in node.env.items() if k != "OPENBCH_CENTRAL_TOKEN"}
     assert openbch(no_token, "keys", "register", check=False).returncode == 1
+
+
+def test_centrals_rotation_reaches_the_node_by_bundle_refresh_and_sync_run(central: Instance, node: Instance) -> None:
+    openbch(node.env, "sync", "pull")
+    first = json.loads(openbch(central.env, "keys", "generate").stdout)
+    openbch(node.env, "keys", "trust", "--instance", first["instance"], "--public-key", first["public_key"])
+    # central rotates: its next bundle, signed by the new key, carries the statement the old key signed
+    rotated = json.loads(openbch(central.env, "keys", "rotate").stdout)
+    assert rotated["previous_key_id"] == first["key_id"] and rotated["rotation_signed"] is True
+    publish_lines(central, [canadian_authority("after-rotation", "ROT")])
+    bundle = node.data_dir / "central.bundle"
+    openbch(central.env, "bundle", "export", "--after", str(peer(node)["last_seq"]), "--output", str(bundle))
+    imported = json.loads(openbch(node.env, "bundle", "import", str(bundle)).stdout)
+    assert imported["published"] == 1 and imported["keys_accepted"] == [rotated["key_id"]]
+    # online: ``keys refresh`` follows the next rotation (GET /api/v1/federation/keys/central-test)
+    again = json.loads(openbch(central.env, "keys", "rotate").stdout)
+    refreshed = json.loads(openbch(node.env, "keys", "refresh").stdout)
+    assert (refreshed["accepted"], refreshed["trusted_from"]) == ([again["key_id"]], rotated["key_id"])
+    # and ``sync run`` follows the one after, before its round
+    third = json.loads(openbch(central.env, "keys", "rotate").stdout)
+    done = openbch(node.env, "sync", "run")
+    assert f"central's key rotated to {third['key_id']}" in done.stdout + done.stderr
+    trusted = {key_id for (key_id,) in query(node, "SELECT key_id FROM federation_trustedkey WHERE revoked_at IS NULL")}
+    assert trusted == {first["key_id"], rotated["key_id"], again["key_id"], third["key_id"]}
+    rotations = query(node, "SELECT details FROM records_auditentry WHERE action = 'key.rotated' ORDER BY seq")
+    assert len(rotations) == 3

@@ -1,22 +1,26 @@
 """Federation in the API: ``POST /api/v1/federation/changes``, where a national node pushes its own
 publications to central; ``GET /api/v1/federation/conflicts``; ``POST /api/v1/federation/keys``,
-where a node registers its signing key. ``openbch.api.app`` calls :func:`mount`. Parse, call the
+where a node registers its signing key; ``GET /api/v1/federation/keys/{instance}``, this
+instance's key chain (public); ``GET /api/v1/federation/numbers/{country}``, the highest
+number of a country's block held (public). ``openbch.api.app`` calls :func:`mount`. Parse, call the
 federation service, return; nothing else here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Router, Schema, Status
+from ninja import Field, NinjaAPI, Path, Router, Schema, Status
 
 from openbch.accounts.auth import TokenAuth
 from openbch.api.records import Change
 from openbch.api.schemas import Problem
 from openbch.core.actors import Actor
 from openbch.federation.conflicts import conflict_out, list_conflicts
+from openbch.federation.keychain import own_chain
 from openbch.federation.keys import register_key
+from openbch.federation.numbers import highest_in_block
 from openbch.federation.receive import receive_changes
 
 __all__ = ["mount", "router"]
@@ -64,6 +68,13 @@ class ConflictSide(Schema):
 class SyncConflictOut(Schema):
     identifier: str
     uid: str
+    kind: str = Field(
+        ...,
+        description="`diverged` (both sides published this revision, with different content), "
+        "`central_ahead` (central published this revision; the node side is the node's earlier revision) "
+        "or `withdrawn` (central withdrew the record)",
+    )
+    withdrawn_reason: str | None = Field(..., description="central's reason, when central withdrew the record")
     type: str
     owner: str
     revision: int
@@ -163,6 +174,62 @@ def register_node_key(request: HttpRequest, key: NodeKeyIn) -> Status[dict[str, 
             "registered_at": trusted.registered_at.isoformat(),
         },
     )
+
+
+class RotationOut(Schema):
+    statement: dict[str, Any] = Field(
+        ...,
+        description="`{format, instance, previous_key_id, key_id, public_key, at}`; the previous key signs "
+        "its canonical JSON (sorted keys, no blanks)",
+    )
+    signature: str = Field(..., description="Ed25519, base64, by the previous key")
+
+
+class KeyChainOut(Schema):
+    instance: str
+    key_id: str = Field(..., description="the key this instance signs with now")
+    public_key: str = Field(..., description="its public half, base64 of 32 bytes")
+    rotations: list[RotationOut] = Field(
+        ..., description="every rotation statement, oldest first: each new key signed by the one before"
+    )
+
+
+@router.get(
+    "/federation/keys/{instance}",
+    response={200: KeyChainOut, 404: Problem, **ERRORS},
+    auth=None,
+    summary="This instance's signing key and its chain of rotation statements (nodes follow central's rotations)",
+)
+def key_chain(
+    request: HttpRequest,
+    instance: Annotated[str, Path(..., max_length=64, description="this instance's id")],
+) -> dict[str, Any]:
+    """Public, as public keys are: a node that trusts an older key accepts the current one only if each
+    statement is signed by the key before it. 404 ``unknown_instance`` for another instance's id, or
+    while this instance has no key."""
+    return own_chain(instance)
+
+
+class NumbersOut(Schema):
+    country: str
+    block_start: int = Field(..., description="the first number of the country's block")
+    block_end: int = Field(..., description="the last number of the country's block")
+    highest: int | None = Field(..., description="the highest number of the block held here, any state; null: none")
+
+
+@router.get(
+    "/federation/numbers/{country}",
+    response={200: NumbersOut, **ERRORS},
+    auth=None,
+    summary="The highest record number held here in a country's block (a national node set up again starts after it)",
+)
+def numbers(
+    request: HttpRequest,
+    country: Annotated[str, Path(..., pattern=r"^[A-Za-z]{2}$", description="a two-letter country code")],
+) -> dict[str, Any]:
+    """Public, as the numbers are (they are in the records' UIDs): withdrawn records count, their
+    numbers stay taken."""
+    return highest_in_block(country)
 
 
 def mount(api: NinjaAPI) -> None:

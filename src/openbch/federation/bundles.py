@@ -7,12 +7,16 @@ sender's key registered here (:mod:`openbch.federation.keys`), then applies the 
 online rules: on a node, :func:`openbch.federation.pull.apply_central_page` (the pull cursor
 moves, so online pull and bundles can alternate); on central,
 :func:`openbch.federation.receive.receive_changes` as the node's country's publishing authority.
-Either way the end state is the one online synchronisation reaches.
+Either way the end state is the one online synchronisation reaches, and the report counts and
+names (UID, revision) the changes recorded as conflicts, as push and pull do.
 
 File format (gzip): one line of JSON, the envelope ``{"format", "key_id", "signature",
-"payload_sha256"}``, then the payload: the canonical JSON of ``{"format", "instance", "role",
-"country", "after", "last_seq", "created_at", "changes"}``, the changes shaped as the change feed
-serves them with ``include=record``. The Ed25519 signature covers the payload's bytes exactly.
+"payload_sha256", "key_chain"}``, then the payload: the canonical JSON of ``{"format",
+"instance", "role", "country", "after", "last_seq", "created_at", "changes"}``, the changes
+shaped as the change feed serves them with ``include=record``. The Ed25519 signature covers the payload's bytes exactly.
+``key_chain`` (absent when the sender never rotated) lists the sender's rotation statements: a
+receiver that trusts only an older key of the sender accepts the new one through them, each
+signed by the key before it (:mod:`openbch.federation.keychain`), in the import's transaction.
 Documents are links inside record bodies, so the content hashes cover them; openbch stores no
 attachment files a bundle would have to carry.
 
@@ -28,7 +32,7 @@ import gzip
 import hashlib
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,7 @@ from django.utils import timezone
 from openbch.core.actors import Actor, Grant, Role
 from openbch.core.errors import BadRequestError, ConflictError, Issue, PermissionDeniedError
 from openbch.federation.feed import APPLIED_KINDS, change_out, read_page
+from openbch.federation.keychain import Rotation, accept_rotation, own_chain, verify_rotations
 from openbch.federation.keys import sign, verify
 from openbch.federation.models import Node, Peer, TrustedKey
 from openbch.federation.pull import apply_central_page
@@ -66,6 +71,16 @@ class BundleReport:
     withdrawn: int = 0
     unchanged: int = 0
     skipped: int = 0
+    #: changes recorded as conflicts (set aside), as push and pull count them
+    conflicts: int = 0
+    #: which: ``{"uid", "revision"}`` each (the UID without revision)
+    conflicted: list[dict[str, Any]] = field(default_factory=list)
+    #: the sender's keys newly trusted through the bundle's rotation statements, oldest first
+    keys_accepted: list[str] = field(default_factory=list)
+
+    def conflicts_were(self, found: list[tuple[str, int]]) -> None:
+        self.conflicts = len(found)
+        self.conflicted = [{"uid": uid, "revision": revision} for uid, revision in found]
 
 
 def _refuse(path: str, code: str, message: str) -> BadRequestError:
@@ -104,12 +119,15 @@ def export_bundle(actor: Actor, *, after: int, destination: Path) -> BundleRepor
         }
     ).encode("utf-8")
     key_id, signature = sign(payload)
-    envelope = {
+    envelope: dict[str, Any] = {
         "format": FORMAT,
         "key_id": key_id,
         "signature": signature,
         "payload_sha256": hashlib.sha256(payload).hexdigest(),
     }
+    rotations = own_chain()["rotations"]
+    if rotations:
+        envelope["key_chain"] = rotations
     partial = destination.with_name(destination.name + ".partial")
     with gzip.open(partial, "wb") as handle:
         handle.write(json.dumps(envelope).encode() + b"\n" + payload)
@@ -141,7 +159,13 @@ def import_bundle(actor: Actor, source: Path) -> BundleReport:
     if not actor.is_administrator:
         raise PermissionDeniedError(f"{actor.name} may not import bundles: it needs the administrator role")
     envelope, payload_bytes = _read(source)
-    trusted = verify(str(envelope.get("key_id", "")), payload_bytes, str(envelope.get("signature", "")))
+    key_id = str(envelope.get("key_id", ""))
+    rotation: Rotation | None = None
+    if envelope.get("key_chain") and not TrustedKey.objects.filter(key_id=key_id).exists():
+        rotation = verify_rotations(envelope["key_chain"], key_id, path="/key_chain")
+    trusted = verify(
+        key_id, payload_bytes, str(envelope.get("signature", "")), candidate=rotation.key if rotation else None
+    )
     payload = json.loads(payload_bytes)
     if payload.get("instance") != trusted.instance:
         raise _refuse(
@@ -152,10 +176,14 @@ def import_bundle(actor: Actor, source: Path) -> BundleReport:
         raise _refuse("/last_seq", "invalid", "after and last_seq must be integers, last_seq >= after")
     report = BundleReport(trusted.instance, str(payload.get("role")), after, last, len(payload.get("changes") or []))
     node = Node.objects.first()
-    if node is not None:
-        _into_node(actor, node, trusted, payload, report)
-    else:
-        _into_central(trusted, payload, report)
+    with transaction.atomic():  # a key accepted through the chain stays only with the bundle applied
+        if rotation is not None and rotation.steps:
+            trusted = accept_rotation(actor, rotation, how="bundle")
+            report.keys_accepted = [step.key_id for step in rotation.steps]
+        if node is not None:
+            _into_node(actor, node, trusted, payload, report)
+        else:
+            _into_central(trusted, payload, report)
     return report
 
 
@@ -176,6 +204,7 @@ def _into_node(actor: Actor, node: Node, trusted: TrustedKey, payload: dict[str,
     if applied is None:
         raise ConflictError("another synchronisation moved the cursor meanwhile: import the bundle again")
     report.skipped = applied.skipped
+    report.conflicts_were(applied.conflicts)
     if applied.stored:
         report.published, report.withdrawn = applied.stored.published, applied.stored.withdrawn
         report.unchanged = applied.stored.unchanged
@@ -205,3 +234,4 @@ def _into_central(trusted: TrustedKey, payload: dict[str, Any], report: BundleRe
         key.received_seq = report.last_seq
         key.save(update_fields=["received_seq"])
     report.published, report.withdrawn, report.unchanged = stored.published, stored.withdrawn, stored.unchanged
+    report.conflicts_were([(c.uid, c.revision) for c in stored.found])

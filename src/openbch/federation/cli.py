@@ -36,14 +36,45 @@ def node_init(
     ] = "",
     data_dir: DataDir = None,
 ) -> None:
-    """Make this instance a national node of COUNTRY that mirrors CENTRAL."""
+    """Make this instance a national node of COUNTRY that mirrors CENTRAL. Central is asked for the
+    highest record number of COUNTRY's block it holds, and the node numbers after it."""
     setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
-    from openbch.federation.node import init_node
+    from openbch.federation.node import highest_at_central, init_node
+    from openbch.records.models import NumberCounter
 
     chosen = [part.strip() for part in countries.split(",") if part.strip()]
-    node = run_service(lambda: init_node(SYSTEM, country=country, central_url=central, countries=chosen))
-    print_json({"country": node.country, "central": node.central_url, "countries": node.countries or "all"})
+    from openbch.client import ApiError
+
+    highest: int | None = None
+    checked = True
+    try:
+        highest = highest_at_central(central, country)
+    except Exception as exc:  # the network, or an older central: say what, and the risk
+        checked = False
+        # (central refusing the country itself is not a warning: init_node below refuses it by name)
+        if not (isinstance(exc, ApiError) and exc.status == 400):
+            console.print(
+                f"warning: could not ask central ({central}) for the numbers of {country.upper()}'s block it "
+                f"holds ({type(exc).__name__}: {exc}). If this node was set up before, run 'openbch sync pull' "
+                "before publishing: records published first may take numbers central holds, and central "
+                "refuses them (number_taken).",
+                markup=False,
+                highlight=False,
+            )
+    node = run_service(
+        lambda: init_node(SYSTEM, country=country, central_url=central, countries=chosen, central_highest=highest)
+    )
+    print_json(
+        {
+            "country": node.country,
+            "central": node.central_url,
+            "countries": node.countries or "all",
+            "central_checked": checked,
+            "central_highest": highest,
+            "next_number": NumberCounter.objects.get(pk=1).next_number,
+        }
+    )
 
 
 @sync_app.command("pull")
@@ -117,7 +148,9 @@ def sync_push(
         report = push(SYSTEM, post=http_poster(node.central_url, token), limit=limit)
     except ApiError as exc:
         for error in exc.problem.get("errors", [])[:20]:
-            console.print(f"{error.get('path')}: {error.get('message')}", highlight=False, markup=False)
+            console.print(
+                f"{error.get('path')}: {error.get('code')}: {error.get('message')}", highlight=False, markup=False
+            )
         fail(f"central refused the push: {exc}")
     except OpenBCHError as exc:
         refuse(exc)
@@ -166,9 +199,14 @@ def sync_run(
                 f"round {done.number}: pulled {got.published if got else 0} (seq {got.last_seq if got else '?'}"
                 f"/{got.head_seq if got else '?'}), pushed {sent.published if sent else 0}, "
                 f"withdrawn {(got.withdrawn if got else 0) + (sent.withdrawn if sent else 0)}, "
-                f"conflicts {sent.conflicts if sent else 0}"
+                f"conflicts {(got.conflicts if got else 0) + (sent.conflicts if sent else 0)}"
             )
-        if interactive or done.error or (done.pull and done.pull.pages) or (done.push and done.push.pages):
+        if done.details.get("keys_accepted"):
+            line += f"; central's key rotated to {done.details['keys_accepted'][-1]}"
+        if done.details.get("keys_error"):
+            line += f"; central's key chain not followed ({done.details['keys_error']})"
+        shown = done.error or set(done.details) & {"keys_accepted", "keys_error"}
+        if interactive or shown or (done.pull and done.pull.pages) or (done.push and done.push.pages):
             console.print(line, highlight=False, markup=False, soft_wrap=True)  # one line per round, for logs
         sys.stderr.flush()
 
@@ -276,7 +314,8 @@ def keys_rotate(
     data_dir: DataDir = None,
 ) -> None:
     """A new signing key signs from now on; the old one stays known (retired here; still trusted at
-    central, so bundles it signed verify, until an administrator there revokes it)."""
+    central, so bundles it signed verify, until an administrator there revokes it) and signs a rotation
+    statement for the new one, through which the other side trusts it ('keys refresh', bundles)."""
     setup_django(data_dir, migrate=True)
     from openbch.core.actors import SYSTEM
     from openbch.federation.keys import generate_key
@@ -286,7 +325,15 @@ def keys_rotate(
     token = _central_token(token_file) if register and is_node else ""
     before = SigningKey.objects.filter(retired_at__isnull=True).values_list("key_id", flat=True).first()
     new = run_service(lambda: generate_key(SYSTEM))
-    answer: dict[str, Any] = {**new.__dict__, "previous_key_id": before}
+    signed = SigningKey.objects.filter(key_id=new.key_id).exclude(rotation_signature="").exists()
+    answer: dict[str, Any] = {**new.__dict__, "previous_key_id": before, "rotation_signed": signed}
+    if before and not signed:
+        console.print(
+            f"warning: the private key of {before} is missing, so it could not sign the rotation: other "
+            "instances must be given the new key by hand ('openbch keys trust')",
+            markup=False,
+            highlight=False,
+        )
     if token:
         answer["registered"] = _register(token)
     print_json(answer)
@@ -321,6 +368,29 @@ def keys_trust(
 
     key = run_service(lambda: trust_key(SYSTEM, instance=instance, public_key=public_key, country=country))
     print_json({"instance": key.instance, "key_id": key.key_id, "country": key.country})
+
+
+@keys_app.command("refresh")
+def keys_refresh(
+    instance: Annotated[
+        str, typer.Option(help="Whose keys (default: central's, the keys trusted here without a country).")
+    ] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """On a node: follow central's key rotations. Central's current key is trusted only if each of its
+    rotation statements is signed by the key before it, from a key trusted here."""
+    setup_django(data_dir, migrate=True)
+    from openbch.core.actors import SYSTEM
+    from openbch.core.errors import OpenBCHError
+    from openbch.federation.keychain import refresh_keys
+
+    try:
+        report = refresh_keys(SYSTEM, instance=instance)
+    except OpenBCHError as exc:
+        refuse(exc)
+    except Exception as exc:  # the network: say what, not a traceback
+        fail(f"refreshing the keys failed: {type(exc).__name__}: {exc}")
+    print_json(report.__dict__)
 
 
 @keys_app.command("revoke")

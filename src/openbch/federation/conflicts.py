@@ -43,9 +43,10 @@ from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.copies import CopiedChange, CopyConflict
 from openbch.records.history import diff_bodies
 from openbch.records.locking import acquire_write_lock
-from openbch.records.models import Record, Revision
+from openbch.records.models import Record, RecordState, Revision
 from openbch.records.policy import Action, allowed
 from openbch.records.publishing import PreparedRevision, write_revisions
+from openbch.records.withdrawal import write_withdrawal
 from openbch.recordtypes import get_record_type
 from openbch.recordtypes.validate import validate
 
@@ -150,45 +151,95 @@ def record_pushed(actor: Actor, answer: Mapping[str, Any]) -> int:
             "central_body": item.get("central_body") if isinstance(item.get("central_body"), dict) else {},
             "detected_at": timezone.now(),
         }
+        # an edit made at central first seen by a pull (central_ahead), which the node has since
+        # edited too: now both sides published revision N
+        Conflict.objects.filter(
+            identifier=identifier, revision=held.revision, kind="central_ahead", resolved_at__isnull=True
+        ).update(kind="diverged", node_hash=held.content_hash, node_body=held.body)
         count += _record(actor, values) is not None
     return count
 
 
-def record_pulled(actor: Actor, node: Node, central: str, changes: Iterable[CopiedChange]) -> int:
-    """At the node: central's revisions of the node's own records held here with other content
-    (the caller holds the transaction; those changes are skipped by the pull, as the node's own
-    records always are). ``central``: how the node names central (its URL)."""
-    own = [c for c in changes if c.kind == "published" and c.owner == node.country]
+def record_pulled(actor: Actor, node: Node, central: str, changes: Iterable[CopiedChange]) -> list[Conflict]:
+    """At the node: central's changes of the node's own records that the pull skips (the caller holds
+    the transaction), recorded as conflicts: a revision held here with other content (``diverged``),
+    a revision of a record published here that the node does not hold yet (``central_ahead``: an
+    edit made only at central), and central's withdrawal of a record published and not withdrawn
+    here (``withdrawn``). Returns the page's conflicts, known before or not. ``central``: how the
+    node names central (its URL)."""
+    own = [c for c in changes if c.owner == node.country]
     if not own:
-        return 0
+        return []
+    identifiers = {c.identifier.upper() for c in own}
     held = {
         (identifier, revision): (digest, body)
         for identifier, revision, digest, body in Revision.objects.filter(
-            record__identifier__in={c.identifier.upper() for c in own}
+            record__identifier__in=identifiers
         ).values_list("record__identifier", "revision", "content_hash", "body")
     }
-    count = 0
+    # records published here: the pull skips central's changes of them (pull._wanted)
+    mine = {
+        r.identifier: r
+        for r in Record.objects.filter(identifier__in=identifiers, instance=settings.INSTANCE_ID).only(
+            "identifier", "revision", "state"
+        )
+    }
+    found = []
     for change in own:
         identifier = change.identifier.upper()
-        mine = held.get((identifier, change.revision))
-        if mine is None or mine[0] == change.content_hash:
-            continue
-        values = {
+        record = mine.get(identifier)
+        values: dict[str, Any] = {
             "identifier": identifier,
             "uid": _uid(change),
             "type": change.type,
             "owner": change.owner,
             "revision": change.revision,
             "node_instance": str(settings.INSTANCE_ID),
-            "node_hash": mine[0],
-            "node_body": mine[1],
             "central_instance": central,
             "central_hash": change.content_hash,
             "central_body": dict(change.body),
             "detected_at": timezone.now(),
         }
-        count += _record(actor, values) is not None
-    return count
+        if change.kind == "withdrawn":
+            if record is None or record.state == RecordState.WITHDRAWN:
+                continue
+            # the node's side: its current revision, kept until the owner decides
+            current = held.get((identifier, record.revision))
+            if current is None:
+                continue
+            reason = change.withdrawn_reason or "withdrawn at central"
+            conflict = Conflict.objects.filter(identifier=identifier, revision=change.revision).first()
+            if conflict is not None:  # central edited then withdrew it: one conflict says both
+                if conflict.resolved_at is None:
+                    if not conflict.withdrawn_reason:
+                        conflict.withdrawn_reason = reason
+                        conflict.save(update_fields=["withdrawn_reason"])
+                    found.append(conflict)
+                continue
+            values |= {
+                "kind": "withdrawn",
+                "withdrawn_reason": reason,
+                "node_hash": current[0],
+                "node_body": current[1],
+            }
+        elif change.kind != "published":
+            continue
+        else:
+            same = held.get((identifier, change.revision))
+            if same is not None:
+                if same[0] == change.content_hash:
+                    continue
+                values |= {"kind": "diverged", "node_hash": same[0], "node_body": same[1]}
+            elif record is not None and record.revision < change.revision:
+                current = held.get((identifier, record.revision))
+                if current is None:
+                    continue
+                values |= {"kind": "central_ahead", "node_hash": current[0], "node_body": current[1]}
+            else:
+                continue
+        _record(actor, values)
+        found.append(Conflict.objects.get(identifier=identifier, revision=change.revision))
+    return found
 
 
 def settle(actor: Actor, arrived: Iterable[tuple[str, int]], *, by: str) -> int:
@@ -252,6 +303,8 @@ def conflict_out(conflict: Conflict) -> dict[str, Any]:
     return {
         "identifier": conflict.identifier,
         "uid": conflict.uid,
+        "kind": conflict.kind,
+        "withdrawn_reason": conflict.withdrawn_reason or None,
         "type": conflict.type,
         "owner": conflict.owner,
         "revision": conflict.revision,
@@ -279,7 +332,15 @@ def list_conflicts(actor: Actor, *, open_only: bool = False) -> list[Conflict]:
 
 def resolve(actor: Actor, identifier: str, *, keep: str) -> Record:
     """The owner keeps one version of a conflicting record: it is published here as the next
-    revision (so it reaches the other side like any publication) and the conflict is resolved.
+    revision (so it reaches the other side like any publication) and the record's open conflicts are
+    resolved.
+
+    Central's revisions the node lacks (``central_ahead``: edits made only at central) are first
+    adopted, in order, as the node's own next revisions: the same bodies, so the same content hashes,
+    which central then reports unchanged when they are pushed. Keeping central's version ends there
+    (with central's withdrawal, when central withdrew the record); keeping the node's publishes the
+    node's version as one more revision. A ``diverged`` conflict alone publishes the version kept as
+    the next revision.
 
     Only at the owner's side: on a node, for its own country's records, by an actor who may publish
     them. Central refuses: a node's record is resolved at the node."""
@@ -291,12 +352,10 @@ def resolve(actor: Actor, identifier: str, *, keep: str) -> Record:
     key = identifier.strip().upper()
     with transaction.atomic():
         acquire_write_lock()
-        conflict = (
-            Conflict.objects.select_for_update()
-            .filter(identifier=key, resolved_at__isnull=True)
-            .order_by("-revision")
-            .first()
+        pending = list(
+            Conflict.objects.select_for_update().filter(identifier=key, resolved_at__isnull=True).order_by("revision")
         )
+        conflict = pending[-1] if pending else None
         if conflict is None or not _may_see(actor, conflict):
             raise NotFoundError(f"no open conflict on {identifier[:80]!r}")
         node = Node.objects.first()
@@ -311,33 +370,48 @@ def resolve(actor: Actor, identifier: str, *, keep: str) -> Record:
         ):
             raise PermissionDeniedError(f"{actor.name} may not publish {conflict.type} records of {conflict.owner}")
         record = Record.objects.select_for_update().get(identifier=key)
-        body = dict(conflict.node_body if keep == "node" else conflict.central_body)
-        result = validate(record_type, body, level="publish", owner=conflict.owner)
-        if result.errors:
-            raise ValidationFailedError(f"the {keep}'s version is not valid any more", issues=result.errors)
-        previous = Revision.objects.filter(record=record, revision=record.revision).values_list(
-            "content_hash", flat=True
-        )
+        held = Revision.objects.filter(record=record, revision=record.revision).values_list("content_hash", "body")
+        previous, current = held.first() or ("", {})
+        # central's revisions after the node's, in order (a gap stops the adoption: nothing is skipped)
+        ahead = {c.revision: c.central_body for c in pending if c.kind == "central_ahead"}
+        bodies: list[dict[str, Any]] = []
+        while record.revision + 1 + len(bodies) in ahead:
+            bodies.append(ahead[record.revision + 1 + len(bodies)])
+        withdrawal = next((c.withdrawn_reason for c in reversed(pending) if c.withdrawn_reason), "")
+        if keep == "node":
+            # what the diff showed as the node's: its revision N (diverged), else its latest
+            bodies.append(conflict.node_body if conflict.kind == "diverged" else current)
+        elif not bodies and not withdrawal:
+            bodies.append(conflict.central_body)
         now = timezone.now()
-        [written] = write_revisions(
-            actor,
-            [
-                PreparedRevision(
-                    record_type=record_type,
-                    owner=conflict.owner,
-                    body=body,
-                    identifier=key,
-                    languages=sorted(result.languages),
-                    warnings=result.warnings,
-                    existing=record,
-                    previous_hash=previous.first() or "",
-                )
-            ],
-            at=now,
-        )
-        _resolved(actor, conflict, resolution=keep, by=actor.name, revision=written.revision, at=now)
-        # older open conflicts of the record are settled by the same revision
+        for body in bodies:
+            result = validate(record_type, dict(body), level="publish", owner=conflict.owner)
+            if result.errors:
+                raise ValidationFailedError(f"the {keep}'s version is not valid any more", issues=result.errors)
+            [record] = write_revisions(
+                actor,
+                [
+                    PreparedRevision(
+                        record_type=record_type,
+                        owner=conflict.owner,
+                        body=dict(body),
+                        identifier=key,
+                        languages=sorted(result.languages),
+                        warnings=result.warnings,
+                        existing=record,
+                        previous_hash=previous,
+                    )
+                ],
+                at=now,
+            )
+            previous = Revision.objects.filter(record=record, revision=record.revision).values_list(
+                "content_hash", flat=True
+            )[0]
+        if keep == "central" and withdrawal and record.state != RecordState.WITHDRAWN:
+            write_withdrawal(actor, record, reason=withdrawal, at=now)
+        _resolved(actor, conflict, resolution=keep, by=actor.name, revision=record.revision, at=now)
+        # the record's other open conflicts are settled by the same revision
         Conflict.objects.filter(identifier=key, resolved_at__isnull=True).update(
-            resolved_at=now, resolved_by=actor.name[:150], resolution="superseded", resolved_revision=written.revision
+            resolved_at=now, resolved_by=actor.name[:150], resolution="superseded", resolved_revision=record.revision
         )
-    return written
+    return record

@@ -3,7 +3,9 @@
 This instance's private keys are PEM files in ``<data folder>/keys/`` (mode 0600), one per key; the
 database holds only public halves (:class:`~openbch.federation.models.SigningKey`). Generating a
 key retires the one before (rotation): the newest signs, and the public keys of retired ones stay
-known so the other side can still verify what they signed until it revokes them. Another instance's
+known so the other side can still verify what they signed until it revokes them. A rotation keeps a
+statement, the new public key signed by the old private key, through which other instances that
+trust the old key come to trust the new one (:mod:`openbch.federation.keychain`). Another instance's
 key is registered here by its public half (:class:`~openbch.federation.models.TrustedKey`), bound
 to a country when it is a node's, and can be revoked: bundles it signed are then refused.
 
@@ -31,10 +33,12 @@ from openbch.core.actors import Actor, Role
 from openbch.core.errors import BadRequestError, ConflictError, Issue, NotFoundError, PermissionDeniedError
 from openbch.federation.models import SigningKey, TrustedKey
 from openbch.records.audit import AuditEvent, append_audit
+from openbch.records.hashing import canonical_json
 from openbch.records.locking import acquire_write_lock
 from openbch.vocabularies import get_vocabulary
 
 __all__ = [
+    "ROTATION_FORMAT",
     "KeyInfo",
     "generate_key",
     "key_id_of",
@@ -45,6 +49,10 @@ __all__ = [
     "trust_key",
     "verify",
 ]
+
+
+#: the format of a rotation statement (the JSON object the previous key signs)
+ROTATION_FORMAT = "openbch-key-rotation/1"
 
 
 @dataclass(frozen=True)
@@ -71,12 +79,40 @@ def _audit(actor: Actor, action: str, **details: str) -> None:
     append_audit(actor, [AuditEvent(action, details=dict(details))], at=timezone.now())
 
 
+def _rotation(previous: SigningKey | None, key_id: str, public_key: str, at: str) -> tuple[str, str]:
+    """(statement, signature): ``key_id`` introduced by the ``previous`` key, signed with its private
+    half; empty when there is no previous key or its file is gone (a lost key cannot vouch)."""
+    if previous is None:
+        return "", ""
+    try:
+        old = serialization.load_pem_private_key(
+            (_keys_dir() / f"ed25519-{previous.key_id}.pem").read_bytes(), password=None
+        )
+    except (OSError, ValueError, TypeError):  # gone, or not a key this instance can read
+        return "", ""
+    if not isinstance(old, Ed25519PrivateKey):
+        return "", ""
+    statement = canonical_json(
+        {
+            "format": ROTATION_FORMAT,
+            "instance": str(settings.INSTANCE_ID),
+            "previous_key_id": previous.key_id,
+            "key_id": key_id,
+            "public_key": public_key,
+            "at": at,
+        }
+    )
+    return statement, base64.b64encode(old.sign(statement.encode("utf-8"))).decode()
+
+
 def generate_key(actor: Actor) -> KeyInfo:
-    """A new signing key for this instance; the previous one is retired (rotation)."""
+    """A new signing key for this instance; the previous one is retired (rotation) and signs a
+    rotation statement for the new one, when its private half is still here."""
     _require_administrator(actor)
     private = Ed25519PrivateKey.generate()
     public_raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     key_id = key_id_of(public_raw)
+    public_key = base64.b64encode(public_raw).decode()
     folder = _keys_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"ed25519-{key_id}.pem"
@@ -89,10 +125,18 @@ def generate_key(actor: Actor) -> KeyInfo:
     now = timezone.now()
     with transaction.atomic():
         acquire_write_lock()
+        previous = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
+        statement, signature = _rotation(previous, key_id, public_key, now.isoformat())
         SigningKey.objects.filter(retired_at__isnull=True).update(retired_at=now)
-        SigningKey.objects.create(key_id=key_id, public_key=base64.b64encode(public_raw).decode(), created_at=now)
-        _audit(actor, "key.generated", key_id=key_id)
-    return KeyInfo(str(settings.INSTANCE_ID), key_id, base64.b64encode(public_raw).decode())
+        SigningKey.objects.create(
+            key_id=key_id, public_key=public_key, created_at=now,
+            rotation_statement=statement, rotation_signature=signature,
+        )  # fmt: skip
+        details = {"key_id": key_id}
+        if previous is not None:
+            details |= {"previous_key_id": previous.key_id, "rotation_signed": "yes" if signature else "no"}
+        _audit(actor, "key.generated", **details)
+    return KeyInfo(str(settings.INSTANCE_ID), key_id, public_key)
 
 
 def signing_key() -> tuple[KeyInfo, Ed25519PrivateKey]:
@@ -214,9 +258,13 @@ def revoke_key(actor: Actor, key_id: str) -> TrustedKey:
     return trusted
 
 
-def verify(key_id: str, payload: bytes, signature: str) -> TrustedKey:
-    """The registered, unrevoked key that signed ``payload``; raises BadRequestError naming the problem."""
+def verify(key_id: str, payload: bytes, signature: str, *, candidate: TrustedKey | None = None) -> TrustedKey:
+    """The registered, unrevoked key that signed ``payload``; raises BadRequestError naming the problem.
+
+    ``candidate``: a key not registered yet that a verified rotation chain introduces (unsaved)."""
     trusted = TrustedKey.objects.filter(key_id=key_id).first()
+    if trusted is None and candidate is not None and candidate.key_id == key_id:
+        trusted = candidate
     if trusted is None:
         raise BadRequestError(
             "unknown signing key",

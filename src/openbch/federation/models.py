@@ -54,6 +54,12 @@ class SigningKey(models.Model):
     public_key = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     retired_at = models.DateTimeField(null=True)
+    #: the rotation statement that introduced this key (canonical JSON: instance, previous and new
+    #: key, time), signed by the previous key, so other instances that trust the previous key can
+    #: trust this one (:mod:`openbch.federation.keychain`); empty for a first key, or when the
+    #: previous private key was lost
+    rotation_statement = models.TextField(blank=True, default="")
+    rotation_signature = models.CharField(max_length=100, blank=True, default="")
 
 
 class TrustedKey(models.Model):
@@ -83,6 +89,10 @@ class Conflict(models.Model):
     (the node's and central's), so a conflict reads alike wherever it is shown.
     """
 
+    #: ``diverged``: both sides published revision N with different content; ``central_ahead``:
+    #: central published revision N of a node's record the node holds at an earlier revision (the
+    #: node side is the node's revision then); ``withdrawn``: central withdrew the node's record
+    kind = models.CharField(max_length=16, default="diverged")
     identifier = models.CharField(max_length=36)
     #: ``BCH-TYPE-OWNER-NUMBER`` (no revision)
     uid = models.CharField(max_length=80)
@@ -95,6 +105,8 @@ class Conflict(models.Model):
     central_instance = models.CharField(max_length=64)
     central_hash = models.CharField(max_length=64)
     central_body = models.JSONField()
+    #: central withdrew the record, for this reason (``withdrawn``, or a conflict central then withdrew)
+    withdrawn_reason = models.TextField(blank=True, default="")
     detected_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True)
     resolved_by = models.CharField(max_length=150, blank=True, default="")

@@ -9,16 +9,24 @@ central is needed, which matters for a node that has never been online.
 
 A copy can carry a number of this instance's own block: a node set up again from scratch gets its
 earlier records back from central. :func:`keep_ahead_of` then moves the counter past them, so the
-node never mints a number it already holds.
+node never mints a number it already holds. A node set up again that publishes before it pulls
+would still mint its old numbers: ``openbch node init`` therefore asks central for the highest
+number of the block it holds (:func:`highest_in_block`, ``GET /api/v1/federation/numbers/{country}``)
+and starts after it. When central cannot be reached, central's check remains: it refuses a pushed
+record whose number it holds for another record (``number_taken``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from openbch.records.models import NumberCounter
+from django.db.models import Max
 
-__all__ = ["BLOCK_SIZE", "block_start", "keep_ahead_of", "start_numbering_in_block"]
+from openbch.core.errors import BadRequestError, Issue
+from openbch.records.models import NumberCounter, Record
+
+__all__ = ["BLOCK_SIZE", "block_start", "highest_in_block", "keep_ahead_of", "start_numbering_in_block"]
 
 BLOCK_BASE = 1_000_000_000
 BLOCK_SIZE = 1_000_000
@@ -64,3 +72,15 @@ def keep_ahead_of(numbers: Iterable[int]) -> None:
     if top >= counter.next_number:
         counter.next_number = top + 1
         counter.save(update_fields=["next_number"])
+
+
+def highest_in_block(country: str) -> dict[str, Any]:
+    """The highest number of ``country``'s block held here, in any state (a withdrawn record keeps its
+    number), with the block's bounds: ``{country, block_start, block_end, highest}``."""
+    try:
+        start = block_start(country)
+    except ValueError as exc:
+        raise BadRequestError(str(exc), issues=[Issue("/country", "invalid_country", str(exc))]) from None
+    end = start + BLOCK_SIZE - 1
+    top = Record.objects.filter(number__gte=start, number__lte=end).aggregate(top=Max("number"))["top"]
+    return {"country": country.upper(), "block_start": start, "block_end": end, "highest": top}

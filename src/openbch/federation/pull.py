@@ -55,6 +55,8 @@ class PullReport:
     unchanged: int = 0
     #: changes outside what the node mirrors, or of records it published itself
     skipped: int = 0
+    #: central's changes of the node's own records recorded as conflicts (conflicts.record_pulled)
+    conflicts: int = 0
     last_seq: int = 0
     head_seq: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
@@ -62,6 +64,7 @@ class PullReport:
     def add(self, page: FeedPage, applied: Applied) -> None:
         self.last_seq, self.head_seq = page.last_seq, max(page.head_seq, self.head_seq)
         self.skipped += applied.skipped
+        self.conflicts += len(applied.conflicts)
         if applied.stored is not None:
             self.published += applied.stored.published
             self.withdrawn += applied.stored.withdrawn
@@ -103,6 +106,8 @@ class Applied:
     stored: CopyReport | None
     #: changes outside what the node mirrors, or of records it published itself
     skipped: int
+    #: the page's changes of the node's own records recorded as conflicts: (uid, revision)
+    conflicts: list[tuple[str, int]] = field(default_factory=list)
 
 
 def apply_central_page(
@@ -116,9 +121,9 @@ def apply_central_page(
         peer = Peer.objects.select_for_update().get(pk=peer_pk)
         if peer.last_seq != after:
             return None
-        # central's revision of one of the node's own records, held here with other content: recorded
-        # as a conflict for the owner to resolve (the node's own is kept, as always, below)
-        record_pulled(actor, node, node.central_url, page.changes)
+        # central's revision or withdrawal of one of the node's own records: recorded as a conflict for
+        # the owner to resolve (the node's own is kept, as always, below)
+        found = record_pulled(actor, node, node.central_url, page.changes)
         wanted = _wanted(node, page.changes)
         stored = store_copies(actor, wanted) if wanted else None
         if stored:
@@ -132,7 +137,7 @@ def apply_central_page(
             details = {"from": node.central_url, "after": after, "to": page.last_seq}
             counts = {"published": stored.published, "withdrawn": stored.withdrawn}
             append_audit(actor, [AuditEvent(f"sync.{how}", details={**details, **counts})], at=timezone.now())
-    return Applied(stored, len(page.changes) - len(wanted))
+    return Applied(stored, len(page.changes) - len(wanted), [(c.uid, c.revision) for c in found])
 
 
 def pull(

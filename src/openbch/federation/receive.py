@@ -58,7 +58,11 @@ def receive_changes(actor: Actor, page: Any) -> Received:
         report = Received(stored.published, stored.withdrawn, stored.unchanged, stored.records, stored.conflicts)
         keep_ahead_of(r.number for r in report.records if r.number is not None)
         report.found = record_received(actor, report.conflicts)
-        settle(actor, ((r.identifier, r.revision) for r in report.records), by=actor.name)
+        # a later revision settles an open conflict, whether written now or held already (a node that
+        # adopted central's revisions pushes them back unchanged)
+        aside = {(c.change.identifier.upper(), c.change.revision) for c in report.conflicts}
+        arrived = [(c.identifier, c.revision) for c in changes if c.kind == "published"]
+        settle(actor, (a for a in arrived if (a[0].upper(), a[1]) not in aside), by=actor.name)
         if report.published or report.withdrawn:
             append_audit(
                 actor,

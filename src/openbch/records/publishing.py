@@ -211,8 +211,16 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
         RecordLink.objects.filter(source_id__in=changed_ids).delete()
         RecordKey.objects.filter(record_id__in=changed_ids).delete()
 
-    # serialized here, once, as the body is: the JSON field's own adaptation cost more than the insert
-    warnings_of = [JsonText(canonical_json([w.as_dict() for w in p.warnings])) for p in items]
+    # serialized here, once, as the body is: the JSON field's own adaptation cost more than the insert;
+    # most revisions share their (few) languages and have no warnings: each distinct text is made once
+    no_warnings = JsonText(canonical_json([]))
+    warnings_of = [
+        JsonText(canonical_json([w.as_dict() for w in p.warnings])) if p.warnings else no_warnings for p in items
+    ]
+    languages_json: dict[tuple[str, ...], JsonText] = {}
+    for p in items:
+        if tuple(p.languages) not in languages_json:
+            languages_json[tuple(p.languages)] = JsonText(canonical_json(p.languages))
     insert_rows(
         Revision,
         [
@@ -234,7 +242,7 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
                 r.revision,
                 p.json,
                 p.hash,
-                JsonText(canonical_json(p.languages)),
+                languages_json[tuple(p.languages)],
                 w,
                 p.origin.published_at if p.origin else at,
                 p.origin.published_by if p.origin else actor.name,

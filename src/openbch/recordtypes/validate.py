@@ -12,6 +12,7 @@ provides, so a bulk load resolves thousands of references with one query instead
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,19 @@ class ValidationResult:
 
 def parse_reference(text: str) -> tuple[str, int | None] | None:
     """``GUID`` or ``GUID@revision`` → (upper-case GUID, revision); None if malformed."""
+    if type(text) is str:
+        return _parse_reference_text(text)
+    return _parse_reference(text)
+
+
+# the same few thousand records are referenced again and again (organisms, genes, LMOs), by
+# validation and by the links a publication derives: a bulk load or a pull parses each text once
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_reference_text(text: str) -> tuple[str, int | None] | None:
+    return _parse_reference(text)
+
+
+def _parse_reference(text: str) -> tuple[str, int | None] | None:
     identifier, _, revision = text.partition("@")
     if not GUID.match(identifier):
         return None
@@ -255,6 +269,12 @@ _CHECKS: dict[str, Check] = {
 
 
 def _present(value: Any) -> bool:
+    kind = type(value)
+    # the JSON types first, by identity (a body is parsed JSON): the hot path of every field
+    if kind is str:
+        return bool(value.strip())
+    if kind is list or kind is dict:
+        return bool(value)
     if value is None:
         return False
     if isinstance(value, str | list | dict):
@@ -280,8 +300,8 @@ class _Requirement:
 class _Plan:
     """What ``validate`` needs of a record type, worked out once per type instead of once per body."""
 
-    #: field name → (definition, check of one value, JSON pointer)
-    fields: dict[str, tuple[FieldDef, Check, str]]
+    #: field name → (definition, check of one value, JSON pointer, whether a list, its context condition)
+    fields: dict[str, tuple[FieldDef, Check, str, bool, Predicate | None]]
     requirements: tuple[_Requirement, ...]
 
 
@@ -295,7 +315,9 @@ def _plan(record_type: RecordType) -> _Plan:
     if cached is not None and cached[0] is record_type:
         return cached[1]
     plan = _Plan(
-        fields={name: (f, _CHECKS[f.kind], f"/{name}") for name, f in record_type.fields.items()},
+        fields={
+            name: (f, _CHECKS[f.kind], f"/{name}", f.many, f.allowed_when) for name, f in record_type.fields.items()
+        },
         requirements=tuple(
             _Requirement(
                 name=f.name,
@@ -335,10 +357,10 @@ def validate(
             continue
         if not _present(value):
             continue
-        f, check, path = known
-        if f.allowed_when is not None and not f.allowed_when(body):
+        f, check, path, many, allowed_when = known
+        if allowed_when is not None and not allowed_when(body):
             checker.soft(path, "not_allowed", f"{f.name} does not apply in this context")
-        if not f.many:
+        if not many:
             check(checker, f, value, path)
         elif not isinstance(value, list):
             checker.error(path, "invalid_type", f"{f.name} must be a list")
