@@ -67,13 +67,14 @@ def _uid(change: CopiedChange) -> str:
     return f"BCH-{change.type}-{change.owner}-{change.number}"
 
 
-def _record(actor: Actor, values: Mapping[str, Any]) -> Conflict | None:
-    """Store a newly detected conflict (None when it is known already) and audit it."""
+def _record(actor: Actor, values: Mapping[str, Any]) -> tuple[Conflict, bool]:
+    """The conflict of ``values``' record and revision, and whether it is new: a new one is stored
+    and audited, a known one is left as it is."""
     conflict, created = Conflict.objects.get_or_create(
         identifier=values["identifier"], revision=values["revision"], defaults=dict(values)
     )
     if not created:
-        return None
+        return conflict, False
     append_audit(
         actor,
         [
@@ -92,7 +93,7 @@ def _record(actor: Actor, values: Mapping[str, Any]) -> Conflict | None:
         ],
         at=timezone.now(),
     )
-    return conflict
+    return conflict, True
 
 
 def record_received(actor: Actor, found: Sequence[CopyConflict]) -> list[Conflict]:
@@ -116,8 +117,7 @@ def record_received(actor: Actor, found: Sequence[CopyConflict]) -> list[Conflic
             "central_body": item.held_body,
             "detected_at": now,
         }
-        _record(actor, values)
-        out.append(Conflict.objects.get(identifier=values["identifier"], revision=change.revision))
+        out.append(_record(actor, values)[0])
     return out
 
 
@@ -156,7 +156,7 @@ def record_pushed(actor: Actor, answer: Mapping[str, Any]) -> int:
         Conflict.objects.filter(
             identifier=identifier, revision=held.revision, kind="central_ahead", resolved_at__isnull=True
         ).update(kind="diverged", node_hash=held.content_hash, node_body=held.body)
-        count += _record(actor, values) is not None
+        count += _record(actor, values)[1]
     return count
 
 
@@ -237,8 +237,7 @@ def record_pulled(actor: Actor, node: Node, central: str, changes: Iterable[Copi
                 values |= {"kind": "central_ahead", "node_hash": current[0], "node_body": current[1]}
             else:
                 continue
-        _record(actor, values)
-        found.append(Conflict.objects.get(identifier=identifier, revision=change.revision))
+        found.append(_record(actor, values)[0])
     return found
 
 
@@ -388,25 +387,18 @@ def resolve(actor: Actor, identifier: str, *, keep: str) -> Record:
             result = validate(record_type, dict(body), level="publish", owner=conflict.owner)
             if result.errors:
                 raise ValidationFailedError(f"the {keep}'s version is not valid any more", issues=result.errors)
-            [record] = write_revisions(
-                actor,
-                [
-                    PreparedRevision(
-                        record_type=record_type,
-                        owner=conflict.owner,
-                        body=dict(body),
-                        identifier=key,
-                        languages=sorted(result.languages),
-                        warnings=result.warnings,
-                        existing=record,
-                        previous_hash=previous,
-                    )
-                ],
-                at=now,
+            prepared = PreparedRevision(
+                record_type=record_type,
+                owner=conflict.owner,
+                body=dict(body),
+                identifier=key,
+                languages=sorted(result.languages),
+                warnings=result.warnings,
+                existing=record,
+                previous_hash=previous,
             )
-            previous = Revision.objects.filter(record=record, revision=record.revision).values_list(
-                "content_hash", flat=True
-            )[0]
+            [record] = write_revisions(actor, [prepared], at=now)
+            previous = prepared.hash
         if keep == "central" and withdrawal and record.state != RecordState.WITHDRAWN:
             write_withdrawal(actor, record, reason=withdrawal, at=now)
         _resolved(actor, conflict, resolution=keep, by=actor.name, revision=record.revision, at=now)

@@ -79,15 +79,18 @@ def _audit(actor: Actor, action: str, **details: str) -> None:
     append_audit(actor, [AuditEvent(action, details=dict(details))], at=timezone.now())
 
 
+def _private_key_path(key_id: str) -> Path:
+    """Where this instance keeps the private half of its key ``key_id``."""
+    return _keys_dir() / f"ed25519-{key_id}.pem"
+
+
 def _rotation(previous: SigningKey | None, key_id: str, public_key: str, at: str) -> tuple[str, str]:
     """(statement, signature): ``key_id`` introduced by the ``previous`` key, signed with its private
     half; empty when there is no previous key or its file is gone (a lost key cannot vouch)."""
     if previous is None:
         return "", ""
     try:
-        old = serialization.load_pem_private_key(
-            (_keys_dir() / f"ed25519-{previous.key_id}.pem").read_bytes(), password=None
-        )
+        old = serialization.load_pem_private_key(_private_key_path(previous.key_id).read_bytes(), password=None)
     except (OSError, ValueError, TypeError):  # gone, or not a key this instance can read
         return "", ""
     if not isinstance(old, Ed25519PrivateKey):
@@ -113,9 +116,8 @@ def generate_key(actor: Actor) -> KeyInfo:
     public_raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     key_id = key_id_of(public_raw)
     public_key = base64.b64encode(public_raw).decode()
-    folder = _keys_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"ed25519-{key_id}.pem"
+    _keys_dir().mkdir(parents=True, exist_ok=True)
+    path = _private_key_path(key_id)
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -144,7 +146,7 @@ def signing_key() -> tuple[KeyInfo, Ed25519PrivateKey]:
     current = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
     if current is None:
         raise ConflictError("this instance has no signing key: run 'openbch keys generate'")
-    path = _keys_dir() / f"ed25519-{current.key_id}.pem"
+    path = _private_key_path(current.key_id)
     try:
         private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
