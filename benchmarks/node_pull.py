@@ -13,7 +13,10 @@ Usage: python benchmarks/node_pull.py [--records 200000] [--seed 42] [--limit 50
 3. Bytes on the wire: the same pages fetched again (not timed), as the node asks for them (gzip),
    and their body sizes summed, compressed and as JSON: bytes per record.
 
-Prints the figures beside the target, the bulk-load rate of 5,000 records/s. Everything runs on
+4. The anchor, in the same run (unless ``--no-anchor``): ``bulk_load.py``'s load of as many
+   generated records on SQLite, and the pull's rate as a share of it.
+
+Prints the figures beside the target, the bulk-load rate (at least 5,000 records/s). Everything runs on
 127.0.0.1; the servers started here are stopped at the end. The machine has 2 cores: run nothing
 else meanwhile, or say so beside the figures.
 """
@@ -36,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import bulk_load  # noqa: E402
 from benchmarks.api_vs_datasette import free_port  # noqa: E402
 from benchmarks.index_rebuild import CACHE_ROOT, build  # noqa: E402
 
@@ -88,6 +92,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--limit", type=int, default=5000, help="changes per page")
+    parser.add_argument(
+        "--anchor", action=argparse.BooleanOptionalAction, default=True, help="measure the bulk load too"
+    )
     args = parser.parse_args()
     args.runs, args.profile, args.split = 0, None, False
     cache = CACHE_ROOT / f"{args.records}-seed{args.seed}"
@@ -145,6 +152,13 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
+    if args.anchor:
+        load = bulk_load.run("sqlite", args.records, args.limit)
+        rate = records / seconds
+        print(
+            f"anchor, this run: bulk load of {load['records']:,} records on SQLite, {load['seconds']} s, "
+            f"{load['records_per_s']:,} records/s; the pull reaches {rate / float(str(load['records_per_s'])):.0%} of it"
+        )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,16 @@ class Node:
         self.public = base64.b64encode(raw).decode()
         self.key_id = key_id_of(raw)
 
-    def bundle(self, folder: Path, *, name: str = "co.bundle", changes: list[dict[str, Any]], **payload: Any) -> Path:
+    def bundle(
+        self,
+        folder: Path,
+        *,
+        name: str = "co.bundle",
+        changes: list[dict[str, Any]],
+        data: bytes | None = None,
+        **payload: Any,
+    ) -> Path:
+        """A bundle signed by this node; ``data``: a payload of these bytes instead (signed all the same)."""
         content = {
             "format": FORMAT,
             "instance": self.instance,
@@ -53,7 +62,7 @@ class Node:
             "changes": changes,
             **payload,
         }
-        data = canonical_json(content).encode()
+        data = canonical_json(content).encode() if data is None else data
         envelope = {
             "format": FORMAT,
             "key_id": self.key_id,
@@ -131,8 +140,18 @@ def _flip_a_byte(path: Path) -> Path:
         ),
         (lambda node, folder: node.bundle(folder, changes=[colombian_change(5)], country="CA"), "wrong_country"),
         (lambda node, folder: (folder / "x.bundle").write_bytes(b"not gzip") and folder / "x.bundle", "corrupt"),
+        (lambda node, folder: node.bundle(folder, changes=[], data=b'{"format": '), "corrupt"),
+        (lambda node, folder: node.bundle(folder, changes=[], data=b"[1, 2]"), "corrupt"),
     ],
-    ids=["flipped byte", "key not registered", "forged origin", "other country claimed", "not a bundle"],
+    ids=[
+        "flipped byte",
+        "key not registered",
+        "forged origin",
+        "other country claimed",
+        "not a bundle",
+        "signed, not JSON",
+        "signed, not an object",
+    ],
 )
 def test_a_bad_bundle_is_refused_by_name_and_writes_nothing(node: Node, tmp_path: Path, make: Any, code: str) -> None:
     path = make(node, tmp_path)

@@ -139,6 +139,10 @@ def test_a_page_that_is_not_a_feed_page_names_what_is_wrong(page: dict[str, Any]
     assert {"changes[0].record", "changes[1].record.published_at", "changes[2].seq"} <= paths
     with pytest.raises(BadRequestError):
         read_page({"changes": "nope"}, after=0)
+    page = {**page, "changes": [{**page["changes"][0], "seq": 2**63}]}
+    with pytest.raises(BadRequestError) as caught:
+        read_page(page, after=10)
+    assert [(i.path, i.code) for i in caught.value.issues] == [("changes[0].seq", "out_of_range")]
 
 
 def test_only_an_authority_of_the_owner_may_store_copies(page: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from openbch.core.actors import SYSTEM
 from openbch.core.jsonbytes import compact_json
 from openbch.federation.feed import change_out, changes_with_records_json
-from openbch.records.changelog import events_after, last_seq
+from openbch.records.changelog import SEQ_MAX, events_after, last_seq
 from openbch.records.models import Record
 from openbch.records.queries import revisions_of
 from openbch.records.rows import _adapter
@@ -70,6 +70,15 @@ def test_the_api_page_with_records_links_the_next_page(client: Any) -> None:
     assert page["next"] == f"/api/v1/changes?after={page['changes'][-1]['seq']}&limit=2&include=record"
     end = client.get(f"/api/v1/changes?after={last_seq()}&limit=2&include=record").json()
     assert end == {"changes": [], "last_seq": last_seq(), "next": None}
+
+
+@pytest.mark.parametrize("include", ["", "&include=record"])
+def test_a_seq_beyond_the_change_logs_range_is_refused_by_name(client: Any, include: str) -> None:
+    # found by schemathesis: the read with records passed it to the database, which failed (a 500)
+    answer = client.get(f"/api/v1/changes?after={SEQ_MAX + 1}{include}")
+    assert answer.status_code == 400
+    assert [(e["path"], e["code"]) for e in answer.json()["errors"]] == [("/query/after", "invalid_parameter")]
+    assert client.get(f"/api/v1/changes?after={SEQ_MAX}{include}").json()["changes"] == []
 
 
 def test_datetimes_are_inserted_as_the_field_adapts_them() -> None:

@@ -11,7 +11,7 @@ from openbch.api.conventions import json_bytes_response, json_response
 from openbch.api.schemas import Problem
 from openbch.core.jsonbytes import compact_json
 from openbch.federation.feed import change_out, changes_with_records_json
-from openbch.records.changelog import events_after, last_seq
+from openbch.records.changelog import SEQ_MAX, events_after, last_seq
 
 __all__ = ["router"]
 
@@ -42,7 +42,7 @@ class ChangesOut(Schema):
 
 
 class ChangesParams(Schema):
-    after: int = Field(0, ge=0, description="the last sequence number the consumer has processed")
+    after: int = Field(0, ge=0, le=SEQ_MAX, description="the last sequence number the consumer has processed")
     limit: int = Field(500, ge=1, le=5000)
     include: Literal["record"] | None = Field(
         None, description="`record`: each change carries the revision it names (envelope and body)"

@@ -22,6 +22,7 @@ from openbch.federation.keychain import own_chain
 from openbch.federation.keys import register_key
 from openbch.federation.numbers import highest_in_block
 from openbch.federation.receive import receive_changes
+from openbch.records.changelog import SEQ_MAX
 
 __all__ = ["mount", "router"]
 
@@ -36,7 +37,7 @@ class PushIn(Schema):
         description="the node's own changes in its change-log order, each as the change feed serves it with "
         "`include=record` (seq, kind, uid, record with envelope, `published_by`, `instance` and `body`)",
     )
-    last_seq: int = Field(..., ge=0, description="the node's seq of the page's last change")
+    last_seq: int = Field(..., ge=0, le=SEQ_MAX, description="the node's seq of the page's last change")
 
 
 class PushedConflict(Schema):

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from openbch.core.actors import Actor, Grant, Role
 from openbch.core.errors import BadRequestError, ConflictError, Issue, PermissionDeniedError
+from openbch.core.gcpause import batch_collection
 from openbch.federation.feed import APPLIED_KINDS, change_out, read_page
 from openbch.federation.keychain import Rotation, accept_rotation, own_chain, verify_rotations
 from openbch.federation.keys import sign, verify
@@ -166,7 +167,18 @@ def import_bundle(actor: Actor, source: Path) -> BundleReport:
     trusted = verify(
         key_id, payload_bytes, str(envelope.get("signature", "")), candidate=rotation.key if rotation else None
     )
-    payload = json.loads(payload_bytes)
+    # a bundle is one batch of up to hundreds of thousands of changes (core.gcpause)
+    with batch_collection():
+        try:
+            payload = json.loads(payload_bytes)
+        except ValueError as exc:
+            raise _refuse("/payload", "corrupt", f"the payload is not JSON: {exc}") from None
+        if not isinstance(payload, dict):
+            raise _refuse("/payload", "corrupt", "the payload is not a JSON object")
+        return _apply(actor, trusted, rotation, payload)
+
+
+def _apply(actor: Actor, trusted: TrustedKey, rotation: Rotation | None, payload: dict[str, Any]) -> BundleReport:
     if payload.get("instance") != trusted.instance:
         raise _refuse(
             "/instance", "forged_origin", f"signed with {trusted.instance}'s key, claims {payload.get('instance')!r}"

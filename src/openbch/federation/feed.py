@@ -23,6 +23,7 @@ from django.db.models import Field
 from openbch.core.errors import BadRequestError, Issue
 from openbch.core.jsonbytes import compact_json
 from openbch.identifiers.record_uid import parse_record_uid
+from openbch.records.changelog import SEQ_MAX
 from openbch.records.copies import CopiedChange
 from openbch.records.models import ChangeEvent, Record, RecordState, Revision
 from openbch.records.publishing import Origin
@@ -290,6 +291,9 @@ def read_page(page: Any, *, after: int) -> FeedPage:
         seq = item.get("seq") if isinstance(item, Mapping) else None
         if not isinstance(seq, int) or seq <= previous:
             reader.fail(f"{path}.seq", "out_of_order", f"seq {seq!r} does not follow {previous}")
+            continue
+        if seq > SEQ_MAX:
+            reader.fail(f"{path}.seq", "out_of_range", f"seq {seq} is beyond a change log's range (at most {SEQ_MAX})")
             continue
         previous = seq
         if item.get("kind") not in APPLIED_KINDS:

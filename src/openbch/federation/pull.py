@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from openbch.core.actors import Actor
 from openbch.core.errors import ConflictError, OpenBCHError, PermissionDeniedError
+from openbch.core.gcpause import batch_collection
 from openbch.federation.conflicts import record_pulled
 from openbch.federation.feed import FeedPage, read_page
 from openbch.federation.models import Node, Peer
@@ -153,8 +154,12 @@ def pull(
     peer, _ = Peer.objects.get_or_create(url=node.central_url)
     fetch = fetch or http_fetcher(node.central_url)
     report = PullReport(last_seq=peer.last_seq, head_seq=peer.head_seq)
-    # the next page is fetched while this one is stored: the network and central's work overlap ours
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbch-pull") as prefetch:
+    # the next page is fetched while this one is stored: the network and central's work overlap ours;
+    # the cyclic garbage collector is paused meanwhile (core.gcpause)
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbch-pull") as prefetch,
+        batch_collection() as collection,
+    ):
         ahead: tuple[int, Future[Any]] | None = None
         while max_pages is None or report.pages < max_pages:
             after = peer.last_seq
@@ -170,6 +175,7 @@ def pull(
                 failed(peer, exc)
                 raise
             peer.refresh_from_db()
+            collection.done()
             if applied is None:  # another pull committed this page meanwhile
                 continue
             report.pages += 1

@@ -15,7 +15,10 @@ from openbch.records.consumers import notify_after_commit
 from openbch.records.models import ChangeEvent, Record
 from openbch.records.rows import insert_rows
 
-__all__ = ["append_events", "events_after", "last_seq"]
+__all__ = ["SEQ_MAX", "append_events", "events_after", "last_seq"]
+
+#: the highest sequence number a change log holds (a 64-bit column): an API refuses larger ones by name
+SEQ_MAX = 2**63 - 1
 
 
 def append_events(events: Iterable[tuple[str, Record]], *, at: dt.datetime, notify_consumers: bool = True) -> int:

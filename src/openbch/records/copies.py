@@ -181,6 +181,7 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange], *, set_aside_con
                     identifier=identifier,
                     languages=[],
                     origin=change.origin,
+                    expected_hash=change.content_hash,
                 )
                 if change.kind == "published"
                 else None

@@ -16,6 +16,7 @@ from typing import Any
 
 from openbch.core.actors import Actor
 from openbch.core.errors import Issue, LoadFailedError, ValidationFailedError
+from openbch.core.gcpause import batch_collection
 from openbch.records.models import Record
 from openbch.records.publishing import new_identifier
 from openbch.records.services import PublishReport, RecordInput, publish_records
@@ -116,6 +117,12 @@ def _resolve_keys(value: Any, identifiers: Mapping[str, str], path: str, problem
 
 def load_files(actor: Actor, paths: Iterable[Path]) -> LoadResult:
     """Load ``paths`` (in order) in one transaction; raises LoadFailedError listing every problem."""
+    # one batch of up to hundreds of thousands of records, all in memory at once (core.gcpause)
+    with batch_collection():
+        return _load(actor, paths)
+
+
+def _load(actor: Actor, paths: Iterable[Path]) -> LoadResult:
     lines, issues = _parse_lines(paths)
     seen: dict[str, LoadLine] = {}
     for line in lines:

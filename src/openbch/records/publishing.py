@@ -8,7 +8,6 @@ and the audit entries. Nothing else writes these tables.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from openbch.core.errors import Issue
 from openbch.identifiers.oecd import compact_key
 from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.changelog import append_events
-from openbch.records.hashing import canonical_json
+from openbch.records.hashing import canonical_form, canonical_json
 from openbch.records.models import NumberCounter, Record, RecordKey, RecordLink, RecordState, Revision
 from openbch.records.rows import JsonText, insert_rows, select_where_in
 from openbch.recordtypes import RecordType
@@ -67,7 +66,9 @@ class PreparedRevision:
     #: the stored record when this is a new revision of it, else None
     existing: Record | None = None
     previous_hash: str = ""
-    hash: str = ""
+    #: the content hash the body should have (a copy's, as its origin gives it): lets the canonical
+    #: text be made the fast way (hashing.canonical_form); ``hash`` is computed either way
+    expected_hash: str = ""
     #: the approver of the publication request, when there was one
     approved_by: str = ""
     #: the revision this one amends, and why (amendments only)
@@ -77,11 +78,12 @@ class PreparedRevision:
     origin: Origin | None = None
     #: the canonical JSON of ``body``: hashed, and stored as is
     json: JsonText = field(init=False)
+    #: the SHA-256 of ``json``
+    hash: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.json = JsonText(canonical_json(self.body))
-        if not self.hash:
-            self.hash = hashlib.sha256(self.json.encode("utf-8")).hexdigest()
+        text, self.hash = canonical_form(self.body, expected_hash=self.expected_hash)
+        self.json = JsonText(text)
 
 
 def _reserve_numbers(count: int) -> int:
