@@ -39,3 +39,6 @@ from openbch.settings import *  # noqa: E402, F403 - reads OPENBCH_DATA_DIR, set
 # the suite sends thousands of requests from one address; the limiter has its own tests
 OPENBCH_RATE_LIMIT_PER_IP = 10_000_000
 OPENBCH_RATE_LIMIT_PER_KEY = 10_000_000
+
+# Argon2id at the lowest costs: the production costs are a deliberate ~110 ms a hash (tests/hashers.py)
+PASSWORD_HASHERS = ["tests.hashers.QuickArgon2Hasher"]

@@ -15,11 +15,15 @@ from openbch.accounts.services import change_password, create_user
 from openbch.core.actors import SYSTEM
 from openbch.core.errors import PermissionDeniedError, ValidationFailedError
 from openbch.records.models import AuditEntry
+from tests.hashers import PRODUCTION_HASHERS
 
 from .conftest import PASSWORD
 
 
-def test_the_stored_hash_is_argon2id_with_at_least_the_asvs_costs(make_user: Callable[..., User]) -> None:
+def test_the_stored_hash_is_argon2id_with_at_least_the_asvs_costs(
+    make_user: Callable[..., User], settings: Any
+) -> None:
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS  # the suite hashes at lower costs (tests/hashers.py)
     user = make_user("hasher")
     assert user.password.startswith("argon2$argon2id$v=19$")
     params = dict(re.findall(r"([mtp])=(\d+)", user.password.split("$")[3]))

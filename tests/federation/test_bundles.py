@@ -23,9 +23,10 @@ from openbch.federation.bundles import FORMAT, export_bundle, import_bundle
 from openbch.federation.cli import bundle_app
 from openbch.federation.keys import generate_key, key_id_of, revoke_key, trust_key
 from openbch.federation.models import Conflict
-from openbch.records.hashing import canonical_json, content_hash
+from openbch.records.hashing import canonical_json
 from openbch.records.models import AuditEntry, ChangeEvent, Record, Revision
 from openbch.records.services import RecordInput, publish_records
+from tests.federation.feed_entries import feed_change
 from tests.federation.test_sync_between_instances import COLOMBIA
 
 pytestmark = pytest.mark.django_db
@@ -79,23 +80,18 @@ def colombian_change(seq: int, *, revision: int = 1, acronym: str = "MADS", owne
     body = {**COLOMBIA["body"], "acronym": acronym}
     if owner != "CO":
         body = {**body, "country": {"identifier": owner.lower()}, "government": {"identifier": owner.lower()}}
-    uid = f"BCH-CNA-{owner}-1066000777-{revision}"
-    return {
-        "seq": seq,
-        "kind": "published",
-        "uid": uid,
-        "owner": owner,
-        "record": {
-            "uid": uid,
-            "identifier": "0B7A4F1E-8C2D-4E6F-9A1B-3C5D7E9F1A2B",
-            "revision": revision,
-            "published_at": "2026-12-01T09:00:00+00:00",
-            "published_by": "mads@node-co",
-            "instance": "node-co",
-            "content_hash": content_hash(body),
-            "body": body,
-        },
-    }
+    return feed_change(
+        seq,
+        record_type="CNA",
+        owner=owner,
+        number=1066000777,
+        revision=revision,
+        identifier="0B7A4F1E-8C2D-4E6F-9A1B-3C5D7E9F1A2B",
+        body=body,
+        instance="node-co",
+        published_at="2026-12-01T09:00:00+00:00",
+        published_by="mads@node-co",
+    )
 
 
 @pytest.fixture

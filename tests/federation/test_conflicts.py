@@ -5,7 +5,6 @@ sync page's diff and resolution form, ``GET /api/v1/federation/conflicts`` and
 from __future__ import annotations
 
 import base64
-import copy
 from typing import Any
 
 import pytest
@@ -22,10 +21,10 @@ from openbch.federation.feed import read_page
 from openbch.federation.models import Conflict, Peer, TrustedKey
 from openbch.federation.node import init_node
 from openbch.federation.pull import apply_central_page
-from openbch.records.hashing import content_hash
-from openbch.records.models import AuditEntry, Record, RecordState, Revision
+from openbch.records.models import AuditEntry, Record, Revision
 from openbch.records.publishing import new_identifier
 from openbch.records.services import RecordInput, publish_records
+from tests.federation.feed_entries import canadian_decision_copy, feed_change
 from tests.federation.instances import COLOMBIA
 from tests.web.test_manage import client_for, html, make_user
 
@@ -33,39 +32,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _change(seq: int, record: Record, body: dict[str, Any], *, instance: str, **record_fields: Any) -> dict[str, Any]:
+    """``body`` as a revision of ``record`` (its number, revision and identifier unless given)."""
     fields = {"identifier": record.identifier, "number": record.number, "revision": record.revision} | record_fields
-    uid = f"BCH-{record.type}-{record.owner}-{fields['number']}-{fields['revision']}"
-    return {
-        "seq": seq,
-        "kind": "published",
-        "uid": uid,
-        "record": {
-            "uid": uid,
-            "identifier": fields["identifier"],
-            "revision": fields["revision"],
-            "published_at": "2026-05-01T10:00:00+00:00",
-            "first_published_at": "2026-05-01T10:00:00+00:00",
-            "published_by": "someone",
-            "instance": instance,
-            "content_hash": content_hash(body),
-            "body": body,
-        },
-    }
+    return feed_change(seq, record_type=record.type, owner=record.owner, body=body, instance=instance, **fields)
 
 
 def _colombian(acronym: str) -> Record:
     body = {**COLOMBIA["body"], "acronym": acronym}
     [record] = publish_records(SYSTEM, [RecordInput("CNA", "CO", body)]).records
     return record
-
-
-def _canadian_copy(seq: int) -> dict[str, Any]:
-    """A Canadian decision of the test database, as a new record of central's (not held here)."""
-    decision = Record.objects.filter(type="DEC", owner="CA", state=RecordState.PUBLISHED).order_by("number").first()
-    assert decision is not None
-    body = copy.deepcopy(Revision.objects.get(record=decision, revision=decision.revision).body)
-    top = (Record.objects.aggregate(n=Max("number"))["n"] or 0) + 1000
-    return _change(seq, decision, body, instance="central-test", identifier=new_identifier(), number=top, revision=1)
 
 
 def _on_a_node_with_a_conflict() -> tuple[Record, dict[str, Any]]:
@@ -75,7 +50,7 @@ def _on_a_node_with_a_conflict() -> tuple[Record, dict[str, Any]]:
     mine = _colombian("NODE")
     theirs = {**Revision.objects.get(record=mine).body, "acronym": "CENTRAL"}
     page = {
-        "changes": [_change(5, mine, theirs, instance="node-co"), _canadian_copy(6)],
+        "changes": [_change(5, mine, theirs, instance="node-co"), canadian_decision_copy(6, instance="central-test")],
         "last_seq": 6,
         "next": None,
     }

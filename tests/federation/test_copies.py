@@ -19,6 +19,7 @@ from openbch.records.copies import store_copies
 from openbch.records.hashing import content_hash
 from openbch.records.models import ChangeEvent, Record, RecordState, Revision
 from openbch.records.publishing import new_identifier
+from tests.federation.feed_entries import feed_change
 
 pytestmark = pytest.mark.django_db
 
@@ -27,23 +28,18 @@ def _change(
     seq: int, record: Record, *, number: int, identifier: str, revision: int = 1, **body: Any
 ) -> dict[str, Any]:
     stored = Revision.objects.get(record=record, revision=record.revision).body
-    new_body = {**copy.deepcopy(stored), **body}
-    return {
-        "seq": seq,
-        "kind": "published",
-        "uid": f"BCH-{record.type}-{record.owner}-{number}-{revision}",
-        "record": {
-            "uid": f"BCH-{record.type}-{record.owner}-{number}-{revision}",
-            "identifier": identifier,
-            "revision": revision,
-            "published_at": "2024-05-01T10:00:00+00:00",
-            "first_published_at": "2024-05-01T10:00:00+00:00",
-            "published_by": "alice@central",
-            "instance": "central-test",
-            "content_hash": content_hash(new_body),
-            "body": new_body,
-        },
-    }
+    return feed_change(
+        seq,
+        record_type=record.type,
+        owner=record.owner,
+        number=number,
+        revision=revision,
+        identifier=identifier,
+        body={**copy.deepcopy(stored), **body},
+        instance="central-test",
+        published_at="2024-05-01T10:00:00+00:00",
+        published_by="alice@central",
+    )
 
 
 @pytest.fixture

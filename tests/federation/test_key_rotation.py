@@ -31,8 +31,8 @@ from openbch.federation.models import Peer, TrustedKey
 from openbch.federation.node import init_node
 from openbch.federation.run import run
 from openbch.records.hashing import canonical_json
-from openbch.records.models import AuditEntry, ChangeEvent, Record, RecordState, Revision
-from openbch.records.publishing import new_identifier
+from openbch.records.models import AuditEntry, ChangeEvent, Record
+from tests.federation.feed_entries import canadian_decision_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -284,31 +284,6 @@ def test_exported_bundles_carry_the_rotation_statements(tmp_path: Path) -> None:
     assert rotation["statement"]["previous_key_id"] == first.key_id
 
 
-def _canadian_change(seq: int, instance: str) -> dict[str, Any]:
-    """A new Canadian decision of central's (a copy of one of the test database's, renumbered)."""
-    decision = Record.objects.filter(type="DEC", owner="CA", state=RecordState.PUBLISHED).order_by("number").first()
-    assert decision is not None
-    body = copy.deepcopy(Revision.objects.get(record=decision, revision=decision.revision).body)
-    number = (Record.objects.aggregate(n=Max("number"))["n"] or 0) + 1000
-    uid = f"BCH-DEC-CA-{number}-1"
-    return {
-        "seq": seq,
-        "kind": "published",
-        "uid": uid,
-        "record": {
-            "uid": uid,
-            "identifier": new_identifier(),
-            "revision": 1,
-            "published_at": "2026-12-03T09:00:00+00:00",
-            "first_published_at": "2026-12-03T09:00:00+00:00",
-            "published_by": "secretariat",
-            "instance": instance,
-            "content_hash": Revision.objects.get(record=decision, revision=decision.revision).content_hash,
-            "body": body,
-        },
-    }
-
-
 @pytest.fixture
 def node(central: Central) -> None:
     init_node(SYSTEM, country="CO", central_url="http://127.0.0.1:9/", countries=["CA"])
@@ -319,7 +294,7 @@ def test_a_bundle_signed_with_centrals_new_key_imports_through_its_chain(
 ) -> None:
     first = central.key
     second, third = central.rotate(), central.rotate()
-    change = _canadian_change(7, central.instance)
+    change = canadian_decision_copy(7, instance=central.instance)
     # without the statements: the key is unknown here, as before
     assert "unknown_key" in _refused(lambda: import_bundle(SYSTEM, central.bundle(tmp_path, [change])))
     report = import_bundle(SYSTEM, central.bundle(tmp_path, [change], key_chain=central.rotations))
@@ -334,7 +309,7 @@ def test_a_bundle_with_a_forged_chain_or_a_refused_payload_trusts_no_key(
     central: Central, node: None, tmp_path: Path
 ) -> None:
     central.rotate(signer=Key())
-    change = _canadian_change(7, central.instance)
+    change = canadian_decision_copy(7, instance=central.instance)
     forged = central.bundle(tmp_path, [change], key_chain=central.rotations)
     assert "bad_signature" in _refused(lambda: import_bundle(SYSTEM, forged))
     # a genuine chain, but the bundle itself is refused (older than what the node holds): the key
@@ -343,7 +318,9 @@ def test_a_bundle_with_a_forged_chain_or_a_refused_payload_trusts_no_key(
     genuine.keys = central.keys[:1]
     genuine.rotate()
     Peer.objects.create(url="http://127.0.0.1:9", last_seq=20)
-    older = genuine.bundle(tmp_path, [_canadian_change(9, central.instance)], key_chain=genuine.rotations)
+    older = genuine.bundle(
+        tmp_path, [canadian_decision_copy(9, instance=central.instance)], key_chain=genuine.rotations
+    )
     assert "stale_bundle" in _refused(lambda: import_bundle(SYSTEM, older))
     assert genuine.key.id not in _trusted()
 
@@ -360,7 +337,9 @@ def test_a_revoked_key_is_not_accepted_again_nor_vouches_for_a_new_one(central: 
     third = central.rotate()
     assert "revoked_key" in _refused(lambda: refresh_keys(SYSTEM, fetch=central.chain))
     init_node(SYSTEM, country="CO", central_url="http://127.0.0.1:9/", countries=["CA"])
-    bundle = central.bundle(tmp_path, [_canadian_change(3, central.instance)], key_chain=central.rotations)
+    bundle = central.bundle(
+        tmp_path, [canadian_decision_copy(3, instance=central.instance)], key_chain=central.rotations
+    )
     assert "revoked_key" in _refused(lambda: import_bundle(SYSTEM, bundle))
     assert _trusted() == {first.id: ("central-eu", "", False), second.id: ("central-eu", "", True)}
     assert third.id not in _trusted()

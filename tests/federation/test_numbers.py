@@ -17,10 +17,10 @@ from openbch.core.actors import SYSTEM
 from openbch.federation.cli import node_app
 from openbch.federation.node import init_node
 from openbch.federation.numbers import BLOCK_SIZE, block_start, keep_ahead_of, start_numbering_in_block
-from openbch.records.hashing import content_hash
 from openbch.records.models import AuditEntry, NumberCounter, Record, Revision
 from openbch.records.publishing import new_identifier
 from openbch.records.workflow import withdraw
+from tests.federation.feed_entries import feed_change
 from tests.federation.instances import COLOMBIA
 from tests.web.test_manage import make_user
 
@@ -55,18 +55,19 @@ def test_central_ignores_node_numbers_and_a_node_moves_past_its_own_adopted_ones
 
 def _colombian_page(number: int, identifier: str, *, seq: int = 1) -> dict[str, Any]:
     body = {**COLOMBIA["body"], "acronym": f"N{number}"}
-    uid = f"BCH-CNA-CO-{number}-1"
-    record = {
-        "uid": uid,
-        "identifier": identifier,
-        "revision": 1,
-        "published_at": "2026-12-01T09:00:00+00:00",
-        "published_by": "mads@node-co",
-        "instance": "node-co",
-        "content_hash": content_hash(body),
-        "body": body,
-    }
-    return {"changes": [{"seq": seq, "kind": "published", "uid": uid, "record": record}], "last_seq": seq}
+    change = feed_change(
+        seq,
+        record_type="CNA",
+        owner="CO",
+        number=number,
+        revision=1,
+        identifier=identifier,
+        body=body,
+        instance="node-co",
+        published_at="2026-12-01T09:00:00+00:00",
+        published_by="mads@node-co",
+    )
+    return {"changes": [change], "last_seq": seq}
 
 
 def _push(page: dict[str, Any], token: str) -> Any:

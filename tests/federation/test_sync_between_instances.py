@@ -17,6 +17,7 @@ import pytest
 
 from openbch.client import OpenBCHClient
 from openbch.federation.numbers import BLOCK_SIZE, block_start
+from tests.federation.feed_entries import feed_change
 from tests.federation.instances import COLOMBIA, DEMO, OPENBCH, Instance, served_central
 from tests.federation.instances import env_for as _env
 from tests.federation.instances import fresh_postgres_database as _fresh_postgres_database
@@ -184,14 +185,18 @@ def _pushed_page(central: Instance, country: str, **changes: Any) -> dict[str, A
         with OpenBCHClient(central.url) as client:
             change = next(c for c in client.iter_changes(limit=500, records=True) if c["owner"] == "CA")
     else:
-        from openbch.records.hashing import content_hash
-
-        uid = "BCH-CNA-CO-1066000999-1"
-        body = COLOMBIA["body"]
-        record = {"uid": uid, "identifier": "6F9D1C1E-2B0A-4C8B-9D55-0C1A2B3C4D5E", "revision": 1, "body": body,
-                  "content_hash": content_hash(body), "published_at": "2026-01-05T10:00:00+00:00",
-                  "published_by": "co-node", "instance": "node-co"}  # fmt: skip
-        change = {"seq": 7, "kind": "published", "uid": uid, "owner": "CO", "record": record}
+        change = feed_change(
+            7,
+            record_type="CNA",
+            owner="CO",
+            number=1066000999,
+            revision=1,
+            identifier="6F9D1C1E-2B0A-4C8B-9D55-0C1A2B3C4D5E",
+            body=COLOMBIA["body"],
+            instance="node-co",
+            published_at="2026-01-05T10:00:00+00:00",
+            published_by="co-node",
+        )
     change["record"]["instance"] = "node-co"
     for path, value in changes.items():
         target = change

@@ -51,6 +51,30 @@ def test_a_changed_line_becomes_a_new_revision(tmp_path: Path) -> None:
     assert Record.objects.get(source_key="test/orga-1").revision == 2
 
 
+def test_a_reference_by_key_finds_a_record_an_earlier_load_stored(tmp_path: Path) -> None:
+    # a detection method of the demo data, as a new record whose target gene is loaded (demo data), not here
+    line = next(
+        json.loads(text)
+        for path in demo_data_files()
+        for text in path.read_text(encoding="utf-8").splitlines()
+        if text.strip() and '"targetElements"' in text and '"type": "DM"' in text
+    )
+    gene_key = line["body"]["targetElements"][0]["key"]
+    assert gene_key.startswith("gene/")
+    line["key"] = "test/dm-on-a-stored-gene"
+    result = load_files(SYSTEM, [write(tmp_path / "later.jsonl", line)])
+    assert result.report.created == 1
+    gene = Record.objects.get(source_key=gene_key)
+    method = Record.objects.get(source_key="test/dm-on-a-stored-gene")
+    stored = Revision.objects.get(record=method, revision=1).body
+    assert stored["targetElements"][0] == {"identifier": gene.identifier}
+    # a key neither in the load nor in the database is still refused by name
+    line["body"]["targetElements"] = [{"key": "gene/never-loaded"}]
+    with pytest.raises(LoadFailedError) as refused:
+        load_files(SYSTEM, [write(tmp_path / "later.jsonl", line)])
+    assert [(i.path, i.code) for i in refused.value.issues] == [("/targetElements/0", "unknown_key")]
+
+
 def test_malformed_file_reports_file_line_field_and_reason_and_writes_nothing(tmp_path: Path) -> None:
     before = state()
     good = {"key": "test/ok", "type": "ORGA", "owner": "SCBD", "body": {"scientificName": "Okus okus"}}

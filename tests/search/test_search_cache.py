@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from django.core import signing
 from django.test import Client, override_settings
 
 from openbch.core.actors import SYSTEM
@@ -37,6 +39,16 @@ def test_a_repeated_search_is_the_kept_page_byte_for_byte(client: Client) -> Non
     # the language is part of the key
     search_json(MAIZE, "fr")
     assert len(PAGES) == 2
+
+
+def test_a_page_computed_later_has_the_same_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the cursor was signed with the time (signing.dumps): a page computed afresh a second later
+    # differed from the kept one in its ``next`` (the test above failed so on a slow machine)
+    first = search_json(MAIZE, "en")
+    later = time.time() + 3600
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    with override_settings(OPENBCH_SEARCH_CACHE_MB=0):
+        assert search_json(MAIZE, "en") == first
 
 
 def test_a_publication_or_a_withdrawal_shows_in_the_very_next_answer(client: Client) -> None:

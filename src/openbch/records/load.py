@@ -98,12 +98,29 @@ def _parse_lines(paths: Iterable[Path]) -> tuple[list[LoadLine], list[Issue]]:
     return lines, issues
 
 
+def _is_key_reference(value: Any) -> bool:
+    return isinstance(value, dict) and "key" in value and set(value) <= {"key", "revision"}
+
+
+def _referenced_keys(value: Any, found: set[str]) -> None:
+    """Add the keys ``{"key": …}`` references name throughout a body to ``found``."""
+    if isinstance(value, list):
+        for item in value:
+            _referenced_keys(item, found)
+    elif _is_key_reference(value):
+        if isinstance(value["key"], str):
+            found.add(value["key"])
+    elif isinstance(value, dict):
+        for item in value.values():
+            _referenced_keys(item, found)
+
+
 def _resolve_keys(value: Any, identifiers: Mapping[str, str], path: str, problems: list[Issue]) -> Any:
     """Replace ``{"key": …}`` references by ``{"identifier": …}`` throughout a body."""
     if isinstance(value, list):
         return [_resolve_keys(v, identifiers, f"{path}/{i}", problems) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        if "key" in value and set(value) <= {"key", "revision"}:
+        if _is_key_reference(value):
             key = value["key"]
             identifier = identifiers.get(key) if isinstance(key, str) else None
             if identifier is None:
@@ -141,9 +158,14 @@ def _load(actor: Actor, paths: Iterable[Path]) -> LoadResult:
         raise LoadFailedError(f"{len(issues)} problem(s) in the load files; nothing was written", issues=issues)
 
     keys = [line.key for line in lines]
+    # the records of this load, and those its lines refer to that earlier loads stored
+    referenced: set[str] = set()
+    for line in lines:
+        _referenced_keys(line.body, referenced)
+    wanted = [*keys, *sorted(referenced.difference(keys))]
     identifiers: dict[str, str] = {}
-    for start in range(0, len(keys), 900):
-        rows = Record.objects.filter(source_key__in=keys[start : start + 900]).values_list("source_key", "identifier")
+    for start in range(0, len(wanted), 900):
+        rows = Record.objects.filter(source_key__in=wanted[start : start + 900]).values_list("source_key", "identifier")
         identifiers.update((str(key), identifier) for key, identifier in rows)
     for key in keys:
         identifiers.setdefault(key, new_identifier())

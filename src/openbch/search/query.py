@@ -491,12 +491,14 @@ def encode_cursor(cursor: Cursor) -> str:
         cursor.language,
         list(cursor.weights),
     ]
-    return signing.dumps(data, salt=_CURSOR_SALT, compress=True)
+    # a plain signature, not signing.dumps's timestamped one: the same page always has the same
+    # cursor, so a page computed afresh is the kept page byte for byte (the time was never checked)
+    return signing.Signer(salt=_CURSOR_SALT).sign_object(data, compress=True)
 
 
 def decode_cursor(text: str, query: SearchQuery) -> Cursor:
     try:
-        data = signing.loads(text, salt=_CURSOR_SALT)
+        data = signing.Signer(salt=_CURSOR_SALT).unsign_object(text)
         fingerprint, pin, key, number, score, offset, language, weights = data
         if key is not None and not isinstance(key, int | str):
             raise TypeError("key")
