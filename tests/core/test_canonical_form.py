@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openbch.core.gcpause import EVERY, batch_collection
+from openbch.records import hashing
 from openbch.records.hashing import canonical_form, canonical_json
 
 # JSON values as record bodies hold them, with what differs between encoders: floats written with
@@ -42,6 +43,17 @@ def test_the_fast_canonical_form_is_the_canonical_text_or_falls_back_to_it(value
     # given a wrong hash, the canonical text and its real hash: the caller sees the mismatch
     assert canonical_form(value, expected_hash="0" * 64) == (text, _sha(text))
     assert canonical_form(value) == (text, _sha(text))
+
+
+def test_a_body_without_floats_is_written_by_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = {"name": {"en": "Maïs « MON810 »", "ar": "ذرة"}, "n": 3, "ok": True, "none": None, "lines": ["a", "\n\t"]}
+    text = canonical_json(body)
+
+    def standard_encoder(value: Any) -> str:
+        raise AssertionError("the standard encoder was used")
+
+    monkeypatch.setattr(hashing, "canonical_json", standard_encoder)
+    assert canonical_form(body, expected_hash=_sha(text)) == (text, _sha(text))
 
 
 def test_a_float_orjson_writes_otherwise_still_gets_the_canonical_text() -> None:
