@@ -25,9 +25,9 @@ from openbch.core.jsonbytes import compact_json
 from openbch.identifiers.record_uid import parse_record_uid
 from openbch.records.changelog import SEQ_MAX
 from openbch.records.copies import CopiedChange
-from openbch.records.models import ChangeEvent, Record, RecordState, Revision
+from openbch.records.models import ChangeEvent, Record, Revision
 from openbch.records.publishing import Origin
-from openbch.records.queries import PublishedRecord
+from openbch.records.queries import PublishedRecord, column_converters, record_envelope
 
 __all__ = ["FeedPage", "change_out", "changes_with_records_json", "read_page"]
 
@@ -99,18 +99,13 @@ class _FeedRead:
         return text
 
     def converters(self) -> list[list[Callable[..., Any]]]:
+        """Django's converters of the datetime columns (none for the others: the JSON columns stay text)."""
         found = self._converters.get(connection.vendor)
         if found is None:
-            found = []
-            for model, name in _COLUMNS:
-                field = model._meta.get_field(name)
-                assert isinstance(field, Field)
-                if field.get_internal_type() != "DateTimeField":
-                    found.append([])
-                    continue
-                column = field.get_col(model._meta.db_table)
-                found.append(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-            self._converters[connection.vendor] = found
+            fields = [model._meta.get_field(name) for model, name in _COLUMNS]
+            dated = [f for f in fields if isinstance(f, Field) and f.get_internal_type() == "DateTimeField"]
+            by_field = dict(zip(map(id, dated), column_converters(dated), strict=True))
+            found = self._converters[connection.vendor] = [by_field.get(id(f), []) for f in fields]
         return found
 
 
@@ -153,25 +148,22 @@ def changes_with_records_json(after: int, limit: int) -> tuple[list[bytes], int 
             change["record"] = None
             items.append(compact_json(change))
             continue
-        record: dict[str, Any] = {
-            "uid": f"BCH-{rtype}-{owner}-{number}-{revision}",
-            "identifier": identifier,
-            "type": rtype,
-            "owner": owner,
-            "state": state,
-            "revision": revision,
-            "latest_revision": latest,
-            "published_at": published_at.isoformat(),
-            "first_published_at": first_published_at.isoformat() if first_published_at else None,
-            "languages": json.loads(languages) if isinstance(languages, str) else languages,
-            "title": title,
-            "content_hash": content_hash,
-        }
-        if state == RecordState.WITHDRAWN:
-            record["withdrawn"] = {
-                "at": withdrawn_at.isoformat() if withdrawn_at else None,
-                "reason": withdrawn_reason,
-            }
+        record = record_envelope(
+            rtype,
+            owner,
+            number,
+            identifier=identifier,
+            state=state,
+            revision=revision,
+            latest_revision=latest,
+            published_at=published_at,
+            first_published_at=first_published_at,
+            languages=json.loads(languages) if isinstance(languages, str) else languages,
+            title=title,
+            content_hash=content_hash,
+            withdrawn_at=withdrawn_at,
+            withdrawn_reason=withdrawn_reason,
+        )
         record["published_by"] = published_by
         record["instance"] = instance
         change["record"] = record

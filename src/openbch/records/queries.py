@@ -23,6 +23,7 @@ __all__ = [
     "LatestRevision",
     "PublishedRecord",
     "SourceRow",
+    "column_converters",
     "find_lmos_by_oecd_uid",
     "get_published",
     "iter_published",
@@ -31,6 +32,7 @@ __all__ = [
     "latest_revisions",
     "linking_records",
     "published_rows_after",
+    "record_envelope",
     "revisions_of",
     "source_rows",
 ]
@@ -54,30 +56,68 @@ class PublishedRecord:
         return f"BCH-{r.type}-{r.owner}-{r.number}-{self.revision.revision}"
 
     def envelope(self) -> dict[str, Any]:
-        r = self.record
-        data: dict[str, Any] = {
-            "uid": self.uid,
-            "identifier": r.identifier,
-            "type": r.type,
-            "owner": r.owner,
-            "state": r.state,
-            "revision": self.revision.revision,
-            "latest_revision": r.revision,
-            "published_at": self.revision.published_at.isoformat(),
-            "first_published_at": r.first_published_at.isoformat() if r.first_published_at else None,
-            "languages": self.revision.languages,
-            "title": r.title,
-            "content_hash": self.revision.content_hash,
+        r, v = self.record, self.revision
+        return record_envelope(
+            r.type,
+            r.owner,
+            r.number,
+            identifier=r.identifier,
+            state=r.state,
+            revision=v.revision,
+            latest_revision=r.revision,
+            published_at=v.published_at,
+            first_published_at=r.first_published_at,
+            languages=v.languages,
+            title=r.title,
+            content_hash=v.content_hash,
+            withdrawn_at=r.withdrawn_at,
+            withdrawn_reason=r.withdrawn_reason,
+        )
+
+
+def record_envelope(
+    record_type: str,
+    owner: str,
+    number: int | None,
+    *,
+    identifier: str,
+    state: str,
+    revision: int,
+    latest_revision: int,
+    published_at: datetime,
+    first_published_at: datetime | None,
+    languages: Any,
+    title: str,
+    content_hash: str,
+    withdrawn_at: datetime | None,
+    withdrawn_reason: str,
+) -> dict[str, Any]:
+    """A published revision's envelope (everything the API gives of it but its body), from its
+    record's and revision's values: :meth:`PublishedRecord.envelope` and the change feed's one-query
+    read (federation.feed) both write it here."""
+    data: dict[str, Any] = {
+        "uid": f"BCH-{record_type}-{owner}-{number}-{revision}",
+        "identifier": identifier,
+        "type": record_type,
+        "owner": owner,
+        "state": state,
+        "revision": revision,
+        "latest_revision": latest_revision,
+        "published_at": published_at.isoformat(),
+        "first_published_at": first_published_at.isoformat() if first_published_at else None,
+        "languages": languages,
+        "title": title,
+        "content_hash": content_hash,
+    }
+    if state == RecordState.WITHDRAWN:
+        data["withdrawn"] = {
+            "at": withdrawn_at.isoformat() if withdrawn_at else None,
+            "reason": withdrawn_reason,
         }
-        if r.state == RecordState.WITHDRAWN:
-            data["withdrawn"] = {
-                "at": r.withdrawn_at.isoformat() if r.withdrawn_at else None,
-                "reason": r.withdrawn_reason,
-            }
-        return data
+    return data
 
 
-def _column_converters(fields: Sequence[Field[Any, Any]]) -> list[list[Any]]:
+def column_converters(fields: Sequence[Field[Any, Any]]) -> list[list[Any]]:
     """For each field's column, the converters Django applies to it on this backend, in its order
     (the backend's, then the field's: JSON text decoded, SQLite's datetime text parsed)."""
     found = []
@@ -123,7 +163,7 @@ class _JoinedRead:
     def _converters_for(self) -> list[list[Any]]:
         found = self._converters.get(connection.vendor)
         if found is None:
-            found = self._converters[connection.vendor] = _column_converters([*self._fields[0], *self._fields[1]])
+            found = self._converters[connection.vendor] = column_converters([*self._fields[0], *self._fields[1]])
         return found
 
     def load(self, row: tuple[Any, ...]) -> PublishedRecord:
@@ -306,7 +346,7 @@ class _PlainRead(Generic[_Row]):
     def _converters_for(self) -> list[list[Any]]:
         found = self._converters.get(connection.vendor)
         if found is None:
-            found = self._converters[connection.vendor] = _column_converters([f for _, f in self._columns])
+            found = self._converters[connection.vendor] = column_converters([f for _, f in self._columns])
         return found
 
     def convert(self, column: int, value: Any) -> Any:
