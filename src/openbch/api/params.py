@@ -10,7 +10,7 @@ from typing import Annotated
 
 from ninja import Path, Query
 
-__all__ = ["LANGUAGE_PATTERN", "RECORD_UID_PATTERN", "Language", "RecordUid"]
+__all__ = ["LANGUAGE_PATTERN", "NON_BLANK_PATTERN", "RECORD_UID_PATTERN", "Language", "RecordUid"]
 
 #: a record UID with or without revision, or a record identifier (GUID)
 RECORD_UID_PATTERN = (
@@ -18,6 +18,11 @@ RECORD_UID_PATTERN = (
     r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$"
 )
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+#: at least one character that is not white space. Not ``\S``: regex engines disagree on what white
+#: space is (U+0085 is to Python and to the Rust engine that validates, not to ECMAScript, which the
+#: schema's readers use; U+FEFF the other way round; U+001C-U+001F only to Python), so a client
+#: could send a value the schema allows and have it refused. Every engine's white space is listed.
+NON_BLANK_PATTERN = r"[^\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 
 RecordUid = Annotated[
     str,

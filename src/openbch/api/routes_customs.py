@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Query, Router, Schema
 
 from openbch.api.language import requested_language
-from openbch.api.params import LANGUAGE_PATTERN, Language
+from openbch.api.params import LANGUAGE_PATTERN, NON_BLANK_PATTERN, Language
 from openbch.api.schemas import Problem
 from openbch.customs.bordercheck import MAX_TEXT, check_shipment
 from openbch.customs.pack import decision_pack
@@ -46,7 +46,7 @@ Text = Annotated[
         ...,
         min_length=1,
         max_length=MAX_TEXT,
-        pattern=r"\S",
+        pattern=NON_BLANK_PATTERN,
         description=(
             "identifiers as written on the document, or the document's text pasted whole: any spelling "
             "(`mon-00810-6`, `MON 00810 6`, `MON-OO81O-6`), stacks joined by `x`, `×` or `+`, "

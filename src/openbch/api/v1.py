@@ -17,7 +17,7 @@ from openbch.records.lmo_profile import lmo_profile
 __all__ = ["API_FEATURE_LEVEL", "router"]
 
 #: bumped on every change of the API; each level is described in api/changelog.md (served at /api/v1/changelog)
-API_FEATURE_LEVEL = 14
+API_FEATURE_LEVEL = 15
 
 router = Router()
 ERRORS: dict[int, Any] = {400: Problem, 404: Problem, 429: Problem}

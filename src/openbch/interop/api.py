@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 
 from openbch.accounts.auth import TOKEN_OR_SESSION, require_scope
+from openbch.api.params import NON_BLANK_PATTERN
 from openbch.api.schemas import Problem
 from openbch.core.actors import Actor
 from openbch.interop import services
@@ -90,7 +91,7 @@ class DecisionIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
-ElementName = Annotated[str, Field(min_length=1, max_length=80, pattern=r"\S")]
+ElementName = Annotated[str, Field(min_length=1, max_length=80, pattern=NON_BLANK_PATTERN)]
 
 
 class ScreeningParams(Schema):
