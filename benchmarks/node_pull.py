@@ -143,10 +143,12 @@ def main() -> None:
             f"  {seconds:.1f} s, {records / seconds:,.0f} records/s (target: at least {TARGET:,} records/s, the bulk-load rate)"
         )
         print(
-            f"  node CPU {cpu:.1f} s (the pulling process); {wire / changes:,.0f} bytes per record on the wire "
+            f"  node CPU {cpu:.1f} s (the pull and its reader process); {wire / changes:,.0f} bytes per record on the wire "
             f"(gzip; {plain / changes:,.0f} as JSON)"
         )
-        print(f"  {report['pages']} pages, last seq {report['last_seq']:,}, by type {report['by_type']}")
+        print(
+            f"  {report['pages']} pages ({report['pages_read_ahead']} read ahead by the reader), last seq {report['last_seq']:,}, by type {report['by_type']}"
+        )
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

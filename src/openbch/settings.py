@@ -182,6 +182,9 @@ STATIC_URL = "/static/"
 # by whitenoise, so no CDN is needed and the pages work offline and under a strict CSP
 WHITENOISE_USE_FINDERS = True
 
+# a node's pull reads and checks the pages ahead in a second process when it is at least this many
+# changes behind central (federation/readahead.py); 0: never
+OPENBCH_SYNC_READER_FROM = int(os.environ.get("OPENBCH_SYNC_READER_FROM", "20000"))
 OPENBCH_SEARCH_CACHE_MB = int(os.environ.get("OPENBCH_SEARCH_CACHE_MB", "64"))
 OPENBCH_WEB_CACHE_SECONDS = int(os.environ.get("OPENBCH_WEB_CACHE_SECONDS", "60"))
 OPENBCH_RATE_LIMIT_PER_IP = int(os.environ.get("OPENBCH_RATE_LIMIT_PER_IP", "1200"))

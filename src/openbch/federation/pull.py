@@ -34,6 +34,7 @@ from openbch.federation.conflicts import record_pulled
 from openbch.federation.feed import FeedPage, read_page
 from openbch.federation.models import Node, Peer
 from openbch.federation.numbers import keep_ahead_of
+from openbch.federation.readahead import ReadAhead
 from openbch.records.audit import AuditEvent, append_audit
 from openbch.records.copies import CopiedChange, CopyReport, store_copies
 from openbch.records.locking import acquire_write_lock
@@ -61,6 +62,8 @@ class PullReport:
     last_seq: int = 0
     head_seq: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    #: pages read and checked by the second process (readahead.py), the others by the pull itself
+    pages_read_ahead: int = 0
 
     def add(self, page: FeedPage, applied: Applied) -> None:
         self.last_seq, self.head_seq = page.last_seq, max(page.head_seq, self.head_seq)
@@ -152,38 +155,53 @@ def pull(
     """Apply the central feed's pages after the stored cursor until it is exhausted (or ``max_pages``)."""
     node = node_for_sync(actor)
     peer, _ = Peer.objects.get_or_create(url=node.central_url)
+    # a second process reads and checks the pages ahead when the pull is far behind (readahead.py)
+    reader_from = settings.OPENBCH_SYNC_READER_FROM if fetch is None else 0
     fetch = fetch or http_fetcher(node.central_url)
     report = PullReport(last_seq=peer.last_seq, head_seq=peer.head_seq)
-    # the next page is fetched while this one is stored: the network and central's work overlap ours;
-    # the cyclic garbage collector is paused meanwhile (core.gcpause)
+    reader: ReadAhead | None = None
+    # else the next page is fetched while this one is stored: the network and central's work overlap
+    # ours; the cyclic garbage collector is paused meanwhile (core.gcpause)
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="openbch-pull") as prefetch,
         batch_collection() as collection,
     ):
         ahead: tuple[int, Future[Any]] | None = None
-        while max_pages is None or report.pages < max_pages:
-            after = peer.last_seq
-            Peer.objects.filter(pk=peer.pk).update(last_attempt_at=timezone.now())
-            try:
-                raw = ahead[1].result() if ahead and ahead[0] == after else fetch(after, limit)
-                ahead = None
-                page = read_page(raw, after=after)
-                if page.more and (max_pages is None or report.pages + 1 < max_pages):
-                    ahead = (page.last_seq, prefetch.submit(fetch, page.last_seq, limit))
-                applied = apply_central_page(actor, node, peer.pk, page, after=after, how="pulled")
-            except Exception as exc:  # refused, the network, the peer: recorded for the sync page, then raised
-                failed(peer, exc)
-                raise
-            peer.refresh_from_db()
-            collection.done()
-            if applied is None:  # another pull committed this page meanwhile
-                continue
-            report.pages += 1
-            report.add(page, applied)
-            if progress:
-                progress(report)
-            if not page.more:
-                break
+        try:
+            while max_pages is None or report.pages < max_pages:
+                after = peer.last_seq
+                Peer.objects.filter(pk=peer.pk).update(last_attempt_at=timezone.now())
+                try:
+                    page = reader.page_after(after) if reader else None
+                    read_ahead = page is not None
+                    if page is None:
+                        raw = ahead[1].result() if ahead and ahead[0] == after else fetch(after, limit)
+                        ahead = None
+                        page = read_page(raw, after=after)
+                        left = None if max_pages is None else max_pages - report.pages - 1
+                        if page.more and left != 0:
+                            if reader is None and 0 < reader_from <= page.head_seq - page.last_seq:
+                                reader = ReadAhead(node.central_url, page.last_seq, limit, pages=left)
+                            elif reader is None:
+                                ahead = (page.last_seq, prefetch.submit(fetch, page.last_seq, limit))
+                    applied = apply_central_page(actor, node, peer.pk, page, after=after, how="pulled")
+                except Exception as exc:  # refused, the network, the peer: recorded for the sync page, then raised
+                    failed(peer, exc)
+                    raise
+                peer.refresh_from_db()
+                collection.done()
+                if applied is None:  # another pull committed this page meanwhile
+                    continue
+                report.pages += 1
+                report.pages_read_ahead += read_ahead
+                report.add(page, applied)
+                if progress:
+                    progress(report)
+                if not page.more:
+                    break
+        finally:
+            if reader is not None:
+                reader.close()
     return report
 
 

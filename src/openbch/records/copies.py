@@ -26,7 +26,8 @@ keeps its copies' links to the others as they are.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,13 +39,13 @@ from openbch.core.errors import Issue, NotFoundError, PermissionDeniedError, Val
 from openbch.records.locking import acquire_write_lock
 from openbch.records.models import Record, RecordState, Revision
 from openbch.records.policy import Action, allowed
-from openbch.records.publishing import Origin, PreparedRevision, write_revisions
+from openbch.records.publishing import Derived, Origin, PreparedRevision, derive, write_revisions
 from openbch.records.rows import select_where_in
 from openbch.records.withdrawal import write_withdrawal
-from openbch.recordtypes import RecordType, get_record_type
+from openbch.recordtypes import get_record_type
 from openbch.recordtypes.validate import GUID, validate
 
-__all__ = ["CopiedChange", "CopyConflict", "CopyReport", "store_copies"]
+__all__ = ["BodyText", "CheckedChange", "CopiedChange", "CopyConflict", "CopyReport", "check_change", "store_copies"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,48 @@ class CopiedChange:
     withdrawn_reason: str = ""
     #: where the change came from, for error messages (``changes[3]``)
     where: str = ""
+    #: :func:`check_change`'s result, when the reader of the change worked it out already (a pull's
+    #: second process does, see federation.readahead); else store_copies works it out
+    checked: CheckedChange | None = None
+
+
+class BodyText(Mapping[str, Any]):
+    """A record body held as its canonical JSON and parsed when first read. A pull's reader process
+    sends checked bodies this way (federation.readahead): storing a checked copy needs only the
+    text, and pickling a page's bodies as dicts cost the pull more than its reader saved it."""
+
+    __slots__ = ("_parsed", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._parsed: dict[str, Any] | None = None
+
+    def _body(self) -> dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = json.loads(self.text)
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        return self._body()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._body())
+
+    def __len__(self) -> int:
+        return len(self._body())
+
+    def __reduce__(self) -> tuple[type[BodyText], tuple[str]]:
+        return BodyText, (self.text,)
+
+
+@dataclass(frozen=True)
+class CheckedChange:
+    """What store_copies works out from a change alone, with no database: the problems of its body,
+    and for a publication the languages and what storage derives from the body."""
+
+    issues: tuple[Issue, ...]
+    languages: tuple[str, ...] = ()
+    derived: Derived | None = None
 
 
 @dataclass(frozen=True)
@@ -98,27 +141,25 @@ def _issue(change: CopiedChange, path: str, code: str, message: str) -> Issue:
     return Issue(f"{change.where}{path}", code, message)
 
 
-def _check(
-    change: CopiedChange, record_type: RecordType, held: Record | None, digest: str
-) -> tuple[list[Issue], list[str]]:
-    """The change's issues, and the languages of its body (``digest``: the body's content hash)."""
+def check_change(change: CopiedChange) -> CheckedChange:
+    """The checks of ``change`` that need no database: its identifier, type, content hash and body."""
     issues = []
-    languages: list[str] = []
     if not GUID.match(change.identifier):
         issues.append(_issue(change, "/identifier", "invalid_identifier", "not a GUID"))
-    if held is not None and (held.type != change.type or held.owner != change.owner):
+    try:
+        record_type = get_record_type(change.type)
+    except NotFoundError as exc:
+        return CheckedChange((*issues, _issue(change, "/type", "unknown_type", exc.message)))
+    if change.kind != "published":
+        return CheckedChange(tuple(issues))
+    derived = derive(record_type, change.body, expected_hash=change.content_hash)
+    if derived.hash != change.content_hash:
         issues.append(
-            _issue(change, "/type", "conflict", f"{held.identifier} is held here as a {held.type} of {held.owner}")
+            _issue(change, "/content_hash", "hash_mismatch", "the body's SHA-256 is not the content hash given")
         )
-    if change.kind == "published":
-        if digest != change.content_hash:
-            issues.append(
-                _issue(change, "/content_hash", "hash_mismatch", "the body's SHA-256 is not the content hash given")
-            )
-        result = validate(record_type, dict(change.body), level="publish", owner=change.owner)
-        issues.extend(_issue(change, f"/body{e.path}", e.code, e.message) for e in result.errors)
-        languages = sorted(result.languages)
-    return issues, languages
+    result = validate(record_type, dict(change.body), level="publish", owner=change.owner)
+    issues.extend(_issue(change, f"/body{e.path}", e.code, e.message) for e in result.errors)
+    return CheckedChange(tuple(issues), tuple(sorted(result.languages)), derived)
 
 
 def store_copies(actor: Actor, changes: Sequence[CopiedChange], *, set_aside_conflicts: bool = False) -> CopyReport:
@@ -160,10 +201,11 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange], *, set_aside_con
 
         for change in changes:
             identifier = change.identifier.upper()
+            checked = change.checked or check_change(change)
             try:
                 record_type = get_record_type(change.type)
-            except NotFoundError as exc:
-                errors.append(_issue(change, "/type", "unknown_type", exc.message))
+            except NotFoundError:  # named among the checked issues
+                errors.extend(checked.issues)
                 continue
             record = held.get(identifier)
             action = Action.PUBLISH if change.kind == "published" else Action.WITHDRAW
@@ -171,22 +213,16 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange], *, set_aside_con
                 raise PermissionDeniedError(
                     f"{actor.name} may not {action} {record_type.code} records of {change.owner} ({change.where})"
                 )
-            # the revision to write is prepared first: it serialises and hashes the body once, for the
-            # check against the hash given and for storage
-            prepared = (
-                PreparedRevision(
-                    record_type=record_type,
-                    owner=change.owner,
-                    body=dict(change.body),
-                    identifier=identifier,
-                    languages=[],
-                    origin=change.origin,
-                    expected_hash=change.content_hash,
+            issues = list(checked.issues)
+            if record is not None and (record.type != change.type or record.owner != change.owner):
+                issues.append(
+                    _issue(
+                        change,
+                        "/type",
+                        "conflict",
+                        f"{record.identifier} is held here as a {record.type} of {record.owner}",
+                    )
                 )
-                if change.kind == "published"
-                else None
-            )
-            issues, languages = _check(change, record_type, record, prepared.hash if prepared else "")
             if issues:
                 errors.extend(issues)
                 continue
@@ -233,10 +269,18 @@ def store_copies(actor: Actor, changes: Sequence[CopiedChange], *, set_aside_con
                 if identifier in batch.identifiers:
                     flush()
                 batch.identifiers.add(identifier)
-                assert prepared is not None
-                prepared.languages = languages
-                prepared.existing = held.get(identifier)
-                prepared.previous_hash = held_hashes.get((identifier, current), "")
+                assert checked.derived is not None
+                prepared = PreparedRevision(
+                    record_type=record_type,
+                    owner=change.owner,
+                    body=change.body,
+                    identifier=identifier,
+                    languages=list(checked.languages),
+                    existing=held.get(identifier),
+                    previous_hash=held_hashes.get((identifier, current), ""),
+                    origin=change.origin,
+                    given=checked.derived,
+                )
                 batch.items.append(prepared)
                 at_revision[identifier] = change.revision
                 numbers[change.number] = identifier

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import InitVar, dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from openbch.records.rows import JsonText, insert_rows, select_where_in
 from openbch.recordtypes import RecordType
 from openbch.recordtypes.validate import parse_reference
 
-__all__ = ["Origin", "PreparedRevision", "new_identifier", "write_revisions"]
+__all__ = ["Derived", "LinkRow", "Origin", "PreparedRevision", "derive", "new_identifier", "write_revisions"]
 
 
 #: publications per transaction up to which the change log's consumers (the search index) are nudged at commit
@@ -52,13 +52,53 @@ class Origin:
     seq: int
 
 
+#: a link of a revision's body: (field, position in the field, target identifier, target revision or None)
+LinkRow = tuple[str, int, str, int | None]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What storing a revision derives from its body alone: its canonical JSON and that text's
+    SHA-256, its title, its links and its keys. Plain data, so that it can be worked out in another
+    process than the one that stores it (federation.readahead does, for a pull's copies)."""
+
+    text: str
+    hash: str
+    title: str
+    links: tuple[LinkRow, ...]
+    #: (kind, value), e.g. ("oecd", the compact key of an OECD unique identifier)
+    keys: tuple[tuple[str, str], ...]
+
+
+def derive(record_type: RecordType, body: Mapping[str, Any], *, expected_hash: str = "") -> Derived:
+    """``body``'s :class:`Derived`; ``expected_hash`` lets the canonical text be made the fast way
+    when it proves right (hashing.canonical_form)."""
+    text, digest = canonical_form(body, expected_hash=expected_hash)
+    links = []
+    for name in record_type.reference_field_names:
+        value = body.get(name)
+        items = value if isinstance(value, list) else [value] if value else []
+        for position, item in enumerate(items):
+            parsed = parse_reference(item.get("identifier", "")) if isinstance(item, dict) else None
+            if parsed:
+                links.append((name, position, parsed[0], parsed[1]))
+    keys = []
+    for name in record_type.oecd_uid_field_names:
+        value = body.get(name)
+        for text_value in value if isinstance(value, list) else [value] if value else []:
+            key = compact_key(text_value)
+            if key:
+                keys.append(("oecd", key))
+    return Derived(text, digest, record_type.title(body, "en")[:2000], tuple(links), tuple(keys))
+
+
 @dataclass
 class PreparedRevision:
     """A validated body about to become a published revision."""
 
     record_type: RecordType
     owner: str
-    body: dict[str, Any]
+    body: Mapping[str, Any]
     identifier: str
     languages: list[str]
     warnings: list[Issue] = field(default_factory=list)
@@ -66,9 +106,6 @@ class PreparedRevision:
     #: the stored record when this is a new revision of it, else None
     existing: Record | None = None
     previous_hash: str = ""
-    #: the content hash the body should have (a copy's, as its origin gives it): lets the canonical
-    #: text be made the fast way (hashing.canonical_form); ``hash`` is computed either way
-    expected_hash: str = ""
     #: the approver of the publication request, when there was one
     approved_by: str = ""
     #: the revision this one amends, and why (amendments only)
@@ -76,14 +113,18 @@ class PreparedRevision:
     amendment_reason: str = ""
     #: set for a copy of another instance's revision (federation), else None
     origin: Origin | None = None
+    #: what is derived from ``body``, when it was worked out already (else it is derived here)
+    given: InitVar[Derived | None] = None
+    derived: Derived = field(init=False)
     #: the canonical JSON of ``body``: hashed, and stored as is
     json: JsonText = field(init=False)
     #: the SHA-256 of ``json``
     hash: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        text, self.hash = canonical_form(self.body, expected_hash=self.expected_hash)
-        self.json = JsonText(text)
+    def __post_init__(self, given: Derived | None) -> None:
+        self.derived = given or derive(self.record_type, self.body)
+        self.json = JsonText(self.derived.text)
+        self.hash = self.derived.hash
 
 
 def _reserve_numbers(count: int) -> int:
@@ -93,31 +134,6 @@ def _reserve_numbers(count: int) -> int:
     if count:
         NumberCounter.objects.filter(pk=1).update(next_number=first + count)
     return first
-
-
-def _links(record_id: int, prepared: PreparedRevision) -> list[tuple[int, str, int, str, int | None]]:
-    rows = []
-    body = prepared.body
-    for name in prepared.record_type.reference_field_names:
-        value = body.get(name)
-        items = value if isinstance(value, list) else [value] if value else []
-        for position, item in enumerate(items):
-            parsed = parse_reference(item.get("identifier", "")) if isinstance(item, dict) else None
-            if parsed:
-                rows.append((record_id, name, position, parsed[0], parsed[1]))
-    return rows
-
-
-def _keys(record_id: int, prepared: PreparedRevision) -> list[tuple[int, str, str]]:
-    rows = []
-    body = prepared.body
-    for name in prepared.record_type.oecd_uid_field_names:
-        value = body.get(name)
-        for text in value if isinstance(value, list) else [value] if value else []:
-            key = compact_key(text)
-            if key:
-                rows.append((record_id, "oecd", key))
-    return rows
 
 
 #: a new record's attributes in the model's order: ``Record(*values)`` is 3x faster than keywords
@@ -158,7 +174,6 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
     changed_records: list[Record] = []
     for prepared in items:
         record = prepared.existing
-        title = prepared.record_type.title(prepared.body, "en")[:2000]
         origin = prepared.origin
         if record is None:
             record = _new_record(
@@ -187,7 +202,7 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
                 next_number += 1
             record.revision += 1
         record.state = RecordState.PUBLISHED
-        record.title = title
+        record.title = prepared.derived.title
         record.updated_at = at
         record.withdrawn_at = None
         record.withdrawn_reason = ""
@@ -258,12 +273,12 @@ def write_revisions(actor: Actor, items: Sequence[PreparedRevision], *, at: dt.d
     insert_rows(
         RecordLink,
         ["source", "field", "position", "target_identifier", "target_revision"],
-        (row for r, p in zip(records, items, strict=True) for row in _links(r.pk, p)),
+        ((r.pk, *link) for r, p in zip(records, items, strict=True) for link in p.derived.links),
     )
     insert_rows(
         RecordKey,
         ["record", "kind", "value"],
-        (row for r, p in zip(records, items, strict=True) for row in _keys(r.pk, p)),
+        ((r.pk, *key) for r, p in zip(records, items, strict=True) for key in p.derived.keys),
     )
     # a handful of publications reach the consumers (search) at commit; a bulk load catches up once
     append_events((("published", r) for r in records), at=at, notify_consumers=len(records) <= LIVE_INDEX_LIMIT)
