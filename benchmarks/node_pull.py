@@ -147,7 +147,7 @@ def main() -> None:
             f"(gzip; {plain / changes:,.0f} as JSON)"
         )
         print(
-            f"  {report['pages']} pages ({report['pages_read_ahead']} read ahead by the reader), last seq {report['last_seq']:,}, by type {report['by_type']}"
+            f"  {report['pages']} pages ({report.get('pages_read_ahead', 0)} read ahead by the reader), last seq {report['last_seq']:,}, by type {report['by_type']}"
         )
     finally:
         if server is not None:
