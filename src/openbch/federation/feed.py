@@ -29,7 +29,7 @@ from openbch.records.models import ChangeEvent, Record, Revision
 from openbch.records.publishing import Origin
 from openbch.records.queries import PublishedRecord, column_converters, record_envelope
 
-__all__ = ["FeedPage", "change_out", "changes_with_records_json", "read_page"]
+__all__ = ["FeedPage", "Fetch", "change_out", "changes_with_records_json", "http_fetcher", "read_page"]
 
 #: the kinds a mirror applies; others (``confirmed``) only move the cursor
 APPLIED_KINDS = ("published", "withdrawn")
@@ -170,6 +170,21 @@ def changes_with_records_json(after: int, limit: int) -> tuple[list[bytes], int 
         # the envelope written by json, then the body as stored: the last key of the last object
         items.append(compact_json(change)[:-2] + b',"body":' + _json_text(body).encode() + b"}}")
     return items, last
+
+
+#: reads one page of the feed after a seq: ``fetch(after, limit)``
+Fetch = Callable[[int, int], Any]
+
+
+def http_fetcher(base_url: str, *, timeout: float = 60.0) -> Fetch:
+    from openbch.client import OpenBCHClient
+
+    client = OpenBCHClient(base_url, timeout=timeout)
+
+    def fetch(after: int, limit: int) -> Any:
+        return client.changes(after, limit, records=True)
+
+    return fetch
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ to hold (all when none was named). The node is the authority for its own country
 records: a copy of one of them from central is taken only while the node does not hold that
 record (adopting what central held before the node existed); otherwise the node's own is kept.
 
-The transport is a function ``fetch(after, limit) -> page`` (:func:`http_fetcher` in production,
+The transport is a function ``fetch(after, limit) -> page`` (:func:`feed.http_fetcher` in production,
 any callable in a test), so the same code applies pages read from a file.
 """
 
@@ -31,7 +31,7 @@ from openbch.core.actors import Actor
 from openbch.core.errors import ConflictError, OpenBCHError, PermissionDeniedError
 from openbch.core.gcpause import batch_collection
 from openbch.federation.conflicts import record_pulled
-from openbch.federation.feed import FeedPage, read_page
+from openbch.federation.feed import FeedPage, Fetch, http_fetcher, read_page
 from openbch.federation.models import Node, Peer
 from openbch.federation.numbers import keep_ahead_of
 from openbch.federation.readahead import ReadAhead
@@ -41,12 +41,9 @@ from openbch.records.locking import acquire_write_lock
 from openbch.records.models import Record
 from openbch.recordtypes import get_record_type
 
-__all__ = ["Applied", "Fetch", "PullReport", "apply_central_page", "failed", "http_fetcher", "node_for_sync", "pull"]
+__all__ = ["Applied", "PullReport", "apply_central_page", "failed", "node_for_sync", "pull"]
 
 log = logging.getLogger(__name__)
-
-#: reads one page of the feed after a seq: ``fetch(after, limit)``
-Fetch = Callable[[int, int], Any]
 
 
 @dataclass
@@ -75,17 +72,6 @@ class PullReport:
             self.unchanged += applied.stored.unchanged
             for record in applied.stored.records:
                 self.by_type[record.type] = self.by_type.get(record.type, 0) + 1
-
-
-def http_fetcher(base_url: str, *, timeout: float = 60.0) -> Fetch:
-    from openbch.client import OpenBCHClient
-
-    client = OpenBCHClient(base_url, timeout=timeout)
-
-    def fetch(after: int, limit: int) -> Any:
-        return client.changes(after, limit, records=True)
-
-    return fetch
 
 
 def _wanted(node: Node, changes: list[CopiedChange]) -> list[CopiedChange]:

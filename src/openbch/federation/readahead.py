@@ -92,8 +92,7 @@ def _read(pipe: Connection, central_url: str, after: int, limit: int, pages: int
 
     setup_django()
     from openbch.core.gcpause import batch_collection
-    from openbch.federation.feed import read_page
-    from openbch.federation.pull import http_fetcher
+    from openbch.federation.feed import http_fetcher, read_page
     from openbch.records.copies import BodyText, check_change
 
     fetch = http_fetcher(central_url)
