@@ -168,7 +168,7 @@ def pull(
                         if page.more and left != 0:
                             if reader is None and 0 < reader_from <= page.head_seq - page.last_seq:
                                 reader = ReadAhead(node.central_url, page.last_seq, limit, pages=left)
-                            elif reader is None:
+                            elif reader is None or not reader.reading:  # (a reader that stopped is not restarted)
                                 ahead = (page.last_seq, prefetch.submit(fetch, page.last_seq, limit))
                     applied = apply_central_page(actor, node, peer.pk, page, after=after, how="pulled")
                 except Exception as exc:  # refused, the network, the peer: recorded for the sync page, then raised

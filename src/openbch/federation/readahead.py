@@ -56,6 +56,11 @@ class ReadAhead:
         child_end.close()
         self._open = True
 
+    @property
+    def reading(self) -> bool:
+        """False once the reader stopped (failed, ended, or out of step)."""
+        return self._open
+
     def page_after(self, after: int) -> FeedPage | None:
         """The page that follows seq ``after``, its changes checked; None when the reader has no such
         page (it failed, it ended, or the pull moved elsewhere): the pull reads that page itself."""
